@@ -80,8 +80,14 @@ type Record struct {
 	done      bool
 }
 
-// AddStatus adds a status to the record.
-func (r *Record) AddStatus(s schema.Status) { r.statuses = append(r.statuses, s) }
+// AddStatus adds a status to the record. A nil Reasons becomes an empty
+// list, which is what v1 requires when a region gives no reason.
+func (r *Record) AddStatus(s schema.Status) {
+	if s.Reasons == nil {
+		s.Reasons = []string{}
+	}
+	r.statuses = append(r.statuses, s)
+}
 
 // AddEvent adds an event to the record.
 func (r *Record) AddEvent(e schema.Event) { r.events = append(r.events, e) }

@@ -288,3 +288,24 @@ func alnum(s string) bool {
 	}
 	return true
 }
+
+// DevKey is the federation key of local development clusters (`codefed dev`)
+// and of the CLI when no key is configured. It is public and protects nothing:
+// production federations configure their own.
+var DevKey = []byte("codefed-development-federation-key")
+
+// ParseKey reads a federation key from a key file's content: 32 or more hex
+// digits are decoded, anything else is taken as raw bytes. Surrounding
+// whitespace is ignored.
+func ParseKey(data []byte) ([]byte, error) {
+	s := strings.TrimSpace(string(data))
+	if len(s) >= 32 && len(s)%2 == 0 {
+		if b, err := hex.DecodeString(s); err == nil {
+			return b, nil
+		}
+	}
+	if len(s) < 16 {
+		return nil, fmt.Errorf("federation key is %d bytes, need at least 16", len(s))
+	}
+	return []byte(s), nil
+}

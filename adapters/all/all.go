@@ -1,0 +1,3 @@
+// Package all registers every native format adapter. Import it for its side
+// effect.
+package all
