@@ -1,0 +1,473 @@
+package hub
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/codefed/codefed/schema"
+)
+
+// Defaults of the merge rules.
+const (
+	DefaultRetention = 28 * 24 * time.Hour
+	// exposureWindow is how far back a risk-area visit still derives yellow.
+	exposureWindow = 14 * 24 * time.Hour
+	// maxQuarantine bounds the quarantine; the oldest entries go first.
+	maxQuarantine = 100_000
+)
+
+// Rejection is a record a region sent that was not accepted. It never holds
+// the native record itself, only where it was and why it was refused, so it
+// carries no raw document number.
+type Rejection struct {
+	Index int    `json:"index"`
+	Ref   string `json:"ref,omitempty"`
+	Field string `json:"field,omitempty"`
+	Stage string `json:"stage,omitempty"`
+	Error string `json:"error"`
+}
+
+// QuarantineEntry is a Rejection as stored, with the batch it came from.
+type QuarantineEntry struct {
+	ID      uint64    `json:"id"`
+	BatchID string    `json:"batch_id"`
+	Region  string    `json:"region"`
+	Format  string    `json:"format,omitempty"`
+	At      time.Time `json:"at"`
+	Rejection
+}
+
+// State is the hub's replicated state: the merged records and their indexes.
+// It is mutated only by Apply, in log order, and depends on nothing but the
+// commands it was given: no wall clock, no randomness, and no map iteration
+// order reaches the state or the digest.
+type State struct {
+	subjects  map[string]*subjectState
+	places    map[string]*placeSlot
+	riskAreas map[string]schema.RiskArea
+	quarantine     []QuarantineEntry
+	quarantineNext uint64
+
+	index     uint64    // last applied log index
+	now       time.Time // time of the last applied command
+	retention time.Duration
+	lastSweep int64 // day number of the last retention sweep
+
+	digest digest
+	// gen is bumped by every snapshot; a subjectState older than gen is
+	// shared with a snapshot and is copied before it is changed.
+	gen uint64
+
+	counts counts
+}
+
+type counts struct {
+	statuses, events int
+}
+
+type subjectState struct {
+	gen      uint64
+	statuses []schema.Status // at most one per region, sorted by region
+	events   []eventRec      // sorted by start, then key
+}
+
+// placeSlot interns a place: every event at the place shares the slot. A
+// record bringing new details (name, coordinates) for the same ID replaces
+// cur, never the struct cur points to, so a snapshot can keep the old one.
+type placeSlot struct {
+	id  string
+	cur *schema.Place
+}
+
+// eventRec is an event stored compactly: times as Unix nanoseconds plus the
+// original UTC offset, the place interned.
+type eventRec struct {
+	start, end int64 // end 0 when open
+	offset     int32 // seconds east of UTC of the original times
+	kind       string
+	place      *placeSlot
+	region     string
+	system     string
+	recordID   string
+}
+
+// NewState returns an empty state with the given retention window (0 means
+// DefaultRetention).
+func NewState(retention time.Duration) *State {
+	if retention <= 0 {
+		retention = DefaultRetention
+	}
+	return &State{
+		subjects:  map[string]*subjectState{},
+		places:    map[string]*placeSlot{},
+		riskAreas: map[string]schema.RiskArea{},
+		retention: retention,
+	}
+}
+
+// Index is the last applied log index.
+func (s *State) Index() uint64 { return s.index }
+
+// applyContext is what every handler needs besides the state.
+type applyContext struct {
+	index uint64
+	now   time.Time
+}
+
+// RecordsResult is the outcome of a CommandRecords.
+type RecordsResult struct {
+	Statuses    int `json:"statuses"`     // statuses that became current
+	Stale       int `json:"stale"`        // statuses older than or equal to the current one
+	Events      int `json:"events"`       // events added or extended
+	Duplicates  int `json:"duplicates"`   // events already known
+	RiskAreas   int `json:"risk_areas"`   // risk areas added or changed
+	Quarantined int `json:"quarantined"`  // rejected records kept in quarantine
+	FirstQID    uint64 `json:"first_quarantine_id,omitempty"`
+}
+
+func applyRecords(s *State, c *applyContext, payload []byte) (any, error) {
+	var cmd RecordsCommand
+	if err := json.Unmarshal(payload, &cmd); err != nil {
+		return nil, fmt.Errorf("decode records command: %w", err)
+	}
+	var res RecordsResult
+	for i := range cmd.Statuses {
+		if s.mergeStatus(&cmd.Statuses[i]) {
+			res.Statuses++
+		} else {
+			res.Stale++
+		}
+	}
+	for i := range cmd.Events {
+		if s.mergeEvent(&cmd.Events[i]) {
+			res.Events++
+		} else {
+			res.Duplicates++
+		}
+	}
+	for _, a := range cmd.RiskAreas {
+		if s.mergeRiskArea(a) {
+			res.RiskAreas++
+		}
+	}
+	for _, r := range cmd.Rejected {
+		id := s.quarantineNext + 1
+		if res.Quarantined == 0 {
+			res.FirstQID = id
+		}
+		s.addQuarantine(QuarantineEntry{ID: id, BatchID: cmd.BatchID, Region: cmd.Region, Format: cmd.Format, At: c.now, Rejection: r})
+		res.Quarantined++
+	}
+	return res, nil
+}
+
+// subjectForWrite returns the subject's state ready to be changed, copying
+// it first when a snapshot still shares it.
+func (s *State) subjectForWrite(subject string) *subjectState {
+	ss := s.subjects[subject]
+	if ss == nil {
+		ss = &subjectState{gen: s.gen}
+		s.subjects[subject] = ss
+		return ss
+	}
+	if ss.gen < s.gen {
+		cp := &subjectState{gen: s.gen}
+		cp.statuses = append([]schema.Status(nil), ss.statuses...)
+		cp.events = append([]eventRec(nil), ss.events...)
+		s.subjects[subject] = cp
+		ss = cp
+	}
+	return ss
+}
+
+// newer reports whether a wins over b: greater (issued_at, record_id).
+func newer(a, b *schema.Status) bool {
+	if !a.IssuedAt.Equal(b.IssuedAt) {
+		return a.IssuedAt.After(b.IssuedAt)
+	}
+	return a.Source.RecordID > b.Source.RecordID
+}
+
+// mergeStatus applies last-writer-wins per (subject, region). It reports
+// whether st became the current status.
+func (s *State) mergeStatus(st *schema.Status) bool {
+	if cur := s.subjects[st.Subject]; cur != nil {
+		if i, ok := findStatus(cur.statuses, st.Region); ok && !newer(st, &cur.statuses[i]) {
+			return false
+		}
+	}
+	ss := s.subjectForWrite(st.Subject)
+	i, ok := findStatus(ss.statuses, st.Region)
+	if ok {
+		s.digest.remove(statusHash(&ss.statuses[i]))
+		ss.statuses[i] = *st
+	} else {
+		ss.statuses = append(ss.statuses, schema.Status{})
+		copy(ss.statuses[i+1:], ss.statuses[i:])
+		ss.statuses[i] = *st
+		s.counts.statuses++
+	}
+	s.digest.add(statusHash(st))
+	return true
+}
+
+func findStatus(sts []schema.Status, region string) (int, bool) {
+	i := sort.Search(len(sts), func(i int) bool { return sts[i].Region >= region })
+	return i, i < len(sts) && sts[i].Region == region
+}
+
+// internPlace returns the slot of p's ID, updating its details when the
+// record brings different ones: the latest record wins.
+func (s *State) internPlace(p schema.Place) *placeSlot {
+	slot := s.places[p.ID]
+	if slot != nil && *slot.cur == p {
+		return slot
+	}
+	if slot == nil {
+		slot = &placeSlot{id: p.ID}
+		s.places[p.ID] = slot
+	} else {
+		s.digest.remove(placeHash(slot.cur))
+	}
+	slot.cur = &p
+	s.digest.add(placeHash(slot.cur))
+	return slot
+}
+
+func compareEventKey(a *eventRec, start int64, kind, placeID, system string) int {
+	switch {
+	case a.start != start:
+		return cmpInt(a.start, start)
+	case a.kind != kind:
+		return strings.Compare(a.kind, kind)
+	case a.place.id != placeID:
+		return strings.Compare(a.place.id, placeID)
+	}
+	return strings.Compare(a.system, system)
+}
+
+func cmpInt(a, b int64) int {
+	if a < b {
+		return -1
+	}
+	if a > b {
+		return 1
+	}
+	return 0
+}
+
+// mergeEvent adds an event to the set keyed by (subject, kind, place.id,
+// start, source.system); a later record with the same key may only extend
+// end. It reports whether anything changed.
+func (s *State) mergeEvent(e *schema.Event) bool {
+	start := e.Start.UnixNano()
+	var end int64
+	if !e.End.IsZero() {
+		end = e.End.UnixNano()
+	}
+	find := func(evs []eventRec) (int, bool) {
+		i := sort.Search(len(evs), func(i int) bool {
+			return compareEventKey(&evs[i], start, e.Kind, e.Place.ID, e.Source.System) >= 0
+		})
+		return i, i < len(evs) && compareEventKey(&evs[i], start, e.Kind, e.Place.ID, e.Source.System) == 0
+	}
+	if cur := s.subjects[e.Subject]; cur != nil {
+		if i, ok := find(cur.events); ok && end <= eventLast(&cur.events[i]) {
+			return false
+		}
+	}
+	ss := s.subjectForWrite(e.Subject)
+	i, ok := find(ss.events)
+	if ok {
+		old := &ss.events[i]
+		s.digest.remove(eventHash(e.Subject, old))
+		old.end = end
+		s.digest.add(eventHash(e.Subject, old))
+		return true
+	}
+	_, off := e.Start.Zone()
+	rec := eventRec{
+		start: start, end: end, offset: int32(off),
+		kind: e.Kind, place: s.internPlace(e.Place), region: e.Region,
+		system: e.Source.System, recordID: e.Source.RecordID,
+	}
+	ss.events = append(ss.events, eventRec{})
+	copy(ss.events[i+1:], ss.events[i:])
+	ss.events[i] = rec
+	s.counts.events++
+	s.digest.add(eventHash(e.Subject, &rec))
+	return true
+}
+
+func (s *State) mergeRiskArea(a schema.RiskArea) bool {
+	if cur, ok := s.riskAreas[a.ID]; ok {
+		if riskAreaEqual(cur, a) {
+			return false
+		}
+		s.digest.remove(riskAreaHash(&cur))
+	}
+	s.riskAreas[a.ID] = a
+	s.digest.add(riskAreaHash(&a))
+	return true
+}
+
+func riskAreaEqual(a, b schema.RiskArea) bool {
+	return a.ID == b.ID && a.Region == b.Region && a.Name == b.Name && a.Level == b.Level &&
+		a.From.Equal(b.From) && a.Until.Equal(b.Until) && a.From.Format(time.RFC3339Nano) == b.From.Format(time.RFC3339Nano)
+}
+
+func (s *State) addQuarantine(q QuarantineEntry) {
+	s.quarantineNext = q.ID
+	s.quarantine = append(s.quarantine, q)
+	s.digest.add(quarantineHash(&q))
+	if over := len(s.quarantine) - maxQuarantine; over > 0 {
+		for i := 0; i < over; i++ {
+			s.digest.remove(quarantineHash(&s.quarantine[i]))
+		}
+		// Copy rather than reslice, so the dropped entries can be freed
+		// and a snapshot holding the old slice is left untouched.
+		s.quarantine = append([]QuarantineEntry(nil), s.quarantine[over:]...)
+	}
+}
+
+// sweep purges what is past the retention window at now: events that ended
+// (or, when open, started) before now-retention, and statuses whose validity
+// (or issue time, when unbounded) ended before it. It runs at most once per
+// day of command time, so its cost is paid once a day, on every replica at
+// the same log index.
+func (s *State) sweep(now time.Time) {
+	day := now.Unix() / 86400
+	if day <= s.lastSweep {
+		return
+	}
+	s.lastSweep = day
+	cutoff := now.Add(-s.retention).UnixNano()
+	live := make(map[*placeSlot]bool, len(s.places))
+	defer s.sweepRest(cutoff, live)
+	for subject, cur := range s.subjects {
+		for i := range cur.events {
+			if eventLast(&cur.events[i]) >= cutoff {
+				live[cur.events[i].place] = true
+			}
+		}
+		expired := 0
+		for i := range cur.events {
+			if eventLast(&cur.events[i]) < cutoff {
+				expired++
+			}
+		}
+		for i := range cur.statuses {
+			if statusLast(&cur.statuses[i]) < cutoff {
+				expired++
+			}
+		}
+		if expired == 0 {
+			continue
+		}
+		ss := s.subjectForWrite(subject)
+		evs := ss.events[:0]
+		for i := range ss.events {
+			if eventLast(&ss.events[i]) < cutoff {
+				s.digest.remove(eventHash(subject, &ss.events[i]))
+				s.counts.events--
+				continue
+			}
+			evs = append(evs, ss.events[i])
+		}
+		ss.events = evs
+		sts := ss.statuses[:0]
+		for i := range ss.statuses {
+			if statusLast(&ss.statuses[i]) < cutoff {
+				s.digest.remove(statusHash(&ss.statuses[i]))
+				s.counts.statuses--
+				continue
+			}
+			sts = append(sts, ss.statuses[i])
+		}
+		ss.statuses = sts
+		if len(ss.events) == 0 && len(ss.statuses) == 0 {
+			delete(s.subjects, subject)
+		}
+	}
+}
+
+// sweepRest drops places no live event refers to, risk areas whose window
+// closed before the cutoff, and quarantine entries older than it.
+func (s *State) sweepRest(cutoff int64, live map[*placeSlot]bool) {
+	for id, p := range s.places {
+		if !live[p] {
+			s.digest.remove(placeHash(p.cur))
+			delete(s.places, id)
+		}
+	}
+	for id, a := range s.riskAreas {
+		if !a.Until.IsZero() && a.Until.UnixNano() < cutoff {
+			s.digest.remove(riskAreaHash(&a))
+			delete(s.riskAreas, id)
+		}
+	}
+	drop := 0
+	for drop < len(s.quarantine) && s.quarantine[drop].At.UnixNano() < cutoff {
+		s.digest.remove(quarantineHash(&s.quarantine[drop]))
+		drop++
+	}
+	if drop > 0 {
+		s.quarantine = append([]QuarantineEntry(nil), s.quarantine[drop:]...)
+	}
+}
+
+func eventLast(e *eventRec) int64 {
+	if e.end != 0 {
+		return e.end
+	}
+	return e.start
+}
+
+func statusLast(st *schema.Status) int64 {
+	if !st.ValidUntil.IsZero() {
+		return st.ValidUntil.UnixNano()
+	}
+	return st.IssuedAt.UnixNano()
+}
+
+// zones caches fixed zones by offset so that rebuilt times print the offset
+// they arrived with.
+var zones = map[int32]*time.Location{}
+
+func zoneFor(off int32) *time.Location {
+	if off == 0 {
+		return time.UTC
+	}
+	if z, ok := zones[off]; ok {
+		return z
+	}
+	return time.FixedZone("", int(off))
+}
+
+func init() {
+	// Pre-build the zones every Chinese region uses, so zoneFor is read-only
+	// (and safe for concurrent readers) for them.
+	for _, h := range []int32{8, 9, 1, 2, 3, -4, -5} {
+		zones[h*3600] = time.FixedZone("", int(h*3600))
+	}
+}
+
+// event rebuilds the v1 event.
+func (e *eventRec) event(subject string) schema.Event {
+	loc := zoneFor(e.offset)
+	ev := schema.Event{
+		Subject: subject,
+		Region:  e.region,
+		Kind:    e.kind,
+		Place:   *e.place.cur,
+		Start:   time.Unix(0, e.start).In(loc),
+		Source:  schema.Source{System: e.system, RecordID: e.recordID},
+	}
+	if e.end != 0 {
+		ev.End = time.Unix(0, e.end).In(loc)
+	}
+	return ev
+}
