@@ -145,4 +145,3 @@ func (n *Node) post(ctx context.Context, addr, path string, body []byte, out *fo
 	}
 	return nil
 }
-

@@ -45,9 +45,9 @@ type QuarantineEntry struct {
 // commands it was given: no wall clock, no randomness, and no map iteration
 // order reaches the state or the digest.
 type State struct {
-	subjects  map[string]*subjectState
-	places    map[string]*placeSlot
-	riskAreas map[string]schema.RiskArea
+	subjects       map[string]*subjectState
+	places         map[string]*placeSlot
+	riskAreas      map[string]schema.RiskArea
 	quarantine     []QuarantineEntry
 	quarantineNext uint64
 
@@ -119,12 +119,12 @@ type applyContext struct {
 
 // RecordsResult is the outcome of a CommandRecords.
 type RecordsResult struct {
-	Statuses    int `json:"statuses"`     // statuses that became current
-	Stale       int `json:"stale"`        // statuses older than or equal to the current one
-	Events      int `json:"events"`       // events added or extended
-	Duplicates  int `json:"duplicates"`   // events already known
-	RiskAreas   int `json:"risk_areas"`   // risk areas added or changed
-	Quarantined int `json:"quarantined"`  // rejected records kept in quarantine
+	Statuses    int    `json:"statuses"`    // statuses that became current
+	Stale       int    `json:"stale"`       // statuses older than or equal to the current one
+	Events      int    `json:"events"`      // events added or extended
+	Duplicates  int    `json:"duplicates"`  // events already known
+	RiskAreas   int    `json:"risk_areas"`  // risk areas added or changed
+	Quarantined int    `json:"quarantined"` // rejected records kept in quarantine
 	FirstQID    uint64 `json:"first_quarantine_id,omitempty"`
 }
 
