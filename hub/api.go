@@ -197,12 +197,12 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 
 // IngestResponse answers POST /v1/ingest/{format} and POST /v1/records.
 type IngestResponse struct {
-	BatchID  string          `json:"batch_id"`
-	Accepted int             `json:"accepted"`
-	Rejected []Rejection     `json:"rejected"`
-	Result   RecordsResult   `json:"result"`
-	Index    uint64          `json:"index"`
-	Warnings []Rejection     `json:"warnings,omitempty"`
+	BatchID  string        `json:"batch_id"`
+	Accepted int           `json:"accepted"`
+	Rejected []Rejection   `json:"rejected"`
+	Result   RecordsResult `json:"result"`
+	Index    uint64        `json:"index"`
+	Warnings []Rejection   `json:"warnings,omitempty"`
 }
 
 func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {

@@ -328,4 +328,3 @@ func TestRemoveUnknownServerIs404(t *testing.T) {
 		t.Fatalf("remove unknown server: HTTP %d, want 404", resp.StatusCode)
 	}
 }
-
