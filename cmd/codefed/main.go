@@ -30,7 +30,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newAdaptersCmd(), newDecodeCmd())
+	root.AddCommand(newAdaptersCmd(), newDecodeCmd(), newAgentCmd())
 	return root
 }
 

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/internal/node"
+)
+
+func newAgentCmd() *cobra.Command {
+	var (
+		id, httpAddr, httpAdvertise, raftAddr, raftAdvertise, dataDir, join, keyFile, trustFile string
+		bootstrap, devKey                                                                       bool
+	)
+	cmd := &cobra.Command{
+		Use:   "agent --node-id ID [--http ADDR] [--raft ADDR] [--data DIR] (--bootstrap | --join URL)",
+		Short: "Run one hub server",
+		Long: `Agent runs one server of a codefed cluster: the replicated hub and its HTTP API.
+
+Start the first server of a new cluster with --bootstrap, and every other one
+with --join pointing at the HTTP address of any member. Everything is kept
+under --data (raft log and stable store in raft.db, snapshots beside it); a
+restarted agent resumes from there, so --bootstrap and --join only matter the
+first time.
+
+Every server of a federation must use the same federation key (--key-file or
+$CODEFED_FEDERATION_KEY): it turns document numbers into the subjects stored
+in the log. Generate one with:  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'`,
+		Example: `  codefed agent --node-id a --data /var/lib/codefed --bootstrap
+  codefed agent --node-id b --http 10.0.0.2:7800 --raft 10.0.0.2:7801 --join http://10.0.0.1:7800`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if id == "" {
+				return &exitError{2, errors.New("--node-id is required")}
+			}
+			if bootstrap && join != "" {
+				return &exitError{2, errors.New("--bootstrap and --join exclude each other")}
+			}
+			var key []byte
+			var err error
+			if devKey {
+				key, err = federationKey("")
+			} else {
+				if keyFile == "" && os.Getenv("CODEFED_FEDERATION_KEY") == "" {
+					return &exitError{2, errors.New("no federation key: set --key-file or $CODEFED_FEDERATION_KEY (or --insecure-dev-key for a throwaway cluster)")}
+				}
+				key, err = federationKey(keyFile)
+			}
+			if err != nil {
+				return &exitError{2, err}
+			}
+			cfg := node.Config{
+				ID: id, HTTPListen: httpAddr, HTTPAdvertise: httpAdvertise, RaftListen: raftAddr, RaftAdvertise: raftAdvertise,
+				DataDir: dataDir, Bootstrap: bootstrap, Join: join, Key: key,
+				Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo})),
+			}
+			if trustFile != "" {
+				b, err := os.ReadFile(trustFile)
+				if err != nil {
+					return &exitError{2, fmt.Errorf("--trust: %w", err)}
+				}
+				if cfg.Trust, err = adapters.ParseCertificates(b); err != nil {
+					return &exitError{2, fmt.Errorf("--trust %s: %w", trustFile, err)}
+				}
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			n, err := node.Start(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			cfg.Logger.Info("codefed agent running", "node", id, "http", n.URL, "raft", n.Raft.RaftAddr(), "data", dataDir)
+			<-ctx.Done()
+			cfg.Logger.Info("shutting down", "node", id)
+			return n.Close()
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&id, "node-id", "", "this server's unique ID in the cluster")
+	f.StringVar(&httpAddr, "http", "127.0.0.1:7800", "HTTP API listen address")
+	f.StringVar(&httpAdvertise, "http-advertise", "", "HTTP base URL peers and clients use (default http://<--http>)")
+	f.StringVar(&raftAddr, "raft", "127.0.0.1:7801", "raft TCP listen address")
+	f.StringVar(&raftAdvertise, "raft-advertise", "", "raft address peers dial (default the listen address)")
+	f.StringVar(&dataDir, "data", "./codefed-data", "data directory (raft log, stable store, snapshots)")
+	f.BoolVar(&bootstrap, "bootstrap", false, "form a new cluster with this server as its first member")
+	f.StringVar(&join, "join", "", "HTTP URL of any member of the cluster to join")
+	f.StringVar(&keyFile, "key-file", "", "federation key file (hex or raw); default $CODEFED_FEDERATION_KEY")
+	f.BoolVar(&devKey, "insecure-dev-key", false, "use the public development key (throwaway clusters only)")
+	f.StringVar(&trustFile, "trust", "", "trusted signing certificates for signed formats (eu-dcc)")
+	return cmd
+}
