@@ -118,3 +118,11 @@ type Person struct {
 	Statuses  []schema.Status
 	Events    []schema.Event
 }
+
+// Sampler is implemented by adapters that can generate synthetic people
+// shaped to what their format carries (its document types, colours, event
+// kinds and places), with statuses issued in [start, start+span) and events
+// in the same window. Region simulators and the development cluster use it.
+type Sampler interface {
+	Sample(seed uint64, n int, start time.Time, span time.Duration) []Person
+}

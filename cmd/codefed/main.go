@@ -30,7 +30,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newAdaptersCmd(), newDecodeCmd(), newAgentCmd(), newStatusCmd(), newTrajectoryCmd(), newIngestCmd(), newClusterCmd())
+	root.AddCommand(newAdaptersCmd(), newDecodeCmd(), newAgentCmd(), newStatusCmd(), newTrajectoryCmd(), newIngestCmd(), newClusterCmd(), newDevCmd())
 	return root
 }
 
