@@ -195,7 +195,7 @@ func (c *Cluster) feed(ctx context.Context, cfg Config, signer *ecdsa.PrivateKey
 		for p := range people {
 			for k := range people[p].Statuses {
 				st := &people[p].Statuses[k]
-				shift := cfg.Now.Add(-time.Duration(1+rng.IntN(20))*time.Hour).Truncate(time.Minute).Sub(st.IssuedAt)
+				shift := cfg.Now.Add(-time.Duration(1+rng.IntN(20)) * time.Hour).Truncate(time.Minute).Sub(st.IssuedAt)
 				st.IssuedAt = st.IssuedAt.Add(shift)
 				if !st.ValidUntil.IsZero() {
 					st.ValidUntil = st.ValidUntil.Add(shift)

@@ -95,4 +95,3 @@ func BenchmarkStatusRead(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "reads/s")
 }
-
