@@ -25,6 +25,7 @@ const (
 	LevelCounty Level = 3
 )
 
+// String returns the level's name: "province", "prefecture" or "county".
 func (l Level) String() string {
 	switch l {
 	case LevelProvince:

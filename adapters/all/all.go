@@ -1,3 +1,8 @@
 // Package all registers every native format adapter. Import it for its side
 // effect.
 package all
+
+import (
+	_ "github.com/codefed/codefed/adapters/carrier"
+	_ "github.com/codefed/codefed/adapters/tianjin"
+)
