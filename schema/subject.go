@@ -20,6 +20,13 @@ const (
 	DocTaiwanPermit  = "taiwan_permit"   // 台湾居民来往大陆通行证
 	DocHKID          = "hk_id"           // Hong Kong identity card
 	DocMacauID       = "macau_id"        // 澳門居民身份證
+	// DocHomeReturnPermit is 港澳居民来往内地通行证, the permit Hong Kong
+	// and Macau residents use on the mainland: H or M and 8 digits (10 on
+	// cards issued before 2013).
+	DocHomeReturnPermit = "home_return_permit"
+	// DocForeignPermanentResident is 外国人永久居留身份证: three letters
+	// and 12 digits (cards before 2023).
+	DocForeignPermanentResident = "foreign_permanent_resident_id"
 	// DocDCCHolder identifies the holder of an EU Digital COVID Certificate,
 	// which carries no document number: the normalised form is the ICAO 9303
 	// transliterated surname and given names and the date of birth,
@@ -28,7 +35,8 @@ const (
 )
 
 // DocTypes lists the accepted document types in a stable order.
-var DocTypes = []string{DocResidentID, DocPassport, DocHKMacauPermit, DocTaiwanPermit, DocHKID, DocMacauID, DocDCCHolder}
+var DocTypes = []string{DocResidentID, DocPassport, DocHKMacauPermit, DocTaiwanPermit, DocHKID, DocMacauID,
+	DocHomeReturnPermit, DocForeignPermanentResident, DocDCCHolder}
 
 var (
 	// ErrUnknownDocType is returned for a document type not in DocTypes.
@@ -141,6 +149,14 @@ func NormalizeDocument(docType, number string) (string, error) {
 	case DocHKID:
 		if err := checkHKID(n); err != nil {
 			return "", err
+		}
+	case DocHomeReturnPermit:
+		if (len(n) != 9 && len(n) != 11) || (n[0] != 'H' && n[0] != 'M') || !digits(n[1:]) {
+			return "", invalid(docType, "want H or M and 8 or 10 digits")
+		}
+	case DocForeignPermanentResident:
+		if len(n) != 15 || !isUpper(n[0]) || !isUpper(n[1]) || !isUpper(n[2]) || !digits(n[3:]) {
+			return "", invalid(docType, "want 3 letters and 12 digits")
 		}
 	case DocMacauID:
 		if len(n) != 8 || !digits(n) || !strings.ContainsRune("157", rune(n[0])) {

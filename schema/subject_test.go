@@ -32,6 +32,9 @@ func TestSubjectIsHMACOfTypeAndNormalisedNumber(t *testing.T) {
 		{DocTaiwanPermit, "12345678", "12345678"},
 		{DocHKID, "A123456(3)", "A1234563"},
 		{DocMacauID, "1234567(8)", "12345678"},
+		{DocHomeReturnPermit, "h12345678", "H12345678"},
+		{DocHomeReturnPermit, "M1234567890", "M1234567890"},
+		{DocForeignPermanentResident, "USA 1234 5678 9012", "USA123456789012"},
 		{DocDCCHolder, "musterfrau<goessinger<<gabriele/1998-02-26", "MUSTERFRAU<GOESSINGER<<GABRIELE/1998-02-26"},
 	}
 	for _, c := range cases {
@@ -90,6 +93,8 @@ func TestInvalidDocuments(t *testing.T) {
 		{DocHKID, "A123456(4)", "check character", ErrInvalidDocument},
 		{DocMacauID, "2234567(8)", "8 digits", ErrInvalidDocument},
 		{DocPassport, "E1*2345", "letters or digits", ErrInvalidDocument},
+		{DocHomeReturnPermit, "C12345678", "H or M", ErrInvalidDocument},
+		{DocForeignPermanentResident, "US1234567890123", "3 letters", ErrInvalidDocument},
 		{DocDCCHolder, "MÜLLER<<HANS/1990-01-01", "transliterated", ErrInvalidDocument},
 		{DocDCCHolder, "MULLER<<HANS/1990-1-1", "date of birth", ErrInvalidDocument},
 		{"driving_licence", "123456", "unknown document type", ErrUnknownDocType},

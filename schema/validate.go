@@ -132,9 +132,14 @@ func (e *RecordError) Error() string {
 func (e *RecordError) Unwrap() error { return e.Err }
 
 // ValidateStatus checks one status against status.json and the rules a JSON
-// Schema cannot state (valid_until after issued_at).
+// Schema cannot state (valid_until after issued_at). Records that pass the
+// fast Go restatement of the schema (fastcheck.go) skip the generic
+// validator; any other is judged and reported by gojsonschema.
 func ValidateStatus(s *Status) error {
-	fields := check(schemas().status, statusValue(s))
+	var fields []FieldError
+	if !fastStatus(s) {
+		fields = check(schemas().status, statusValue(s))
+	}
 	if !s.ValidUntil.IsZero() && !s.IssuedAt.IsZero() && s.ValidUntil.Before(s.IssuedAt) {
 		fields = append(fields, FieldError{"valid_until", "is before issued_at"})
 	}
@@ -144,7 +149,13 @@ func ValidateStatus(s *Status) error {
 // ValidateEvent checks one event against event.json and that end, when
 // present, is not before start.
 func ValidateEvent(e *Event) error {
-	fields := check(schemas().event, eventValue(e))
+	var fields []FieldError
+	if !finite(e.Place.Lat) || !finite(e.Place.Lon) {
+		return &ValidationError{Fields: []FieldError{{"place", "coordinates are not finite numbers"}}}
+	}
+	if !fastEvent(e) {
+		fields = check(schemas().event, eventValue(e))
+	}
 	if !e.End.IsZero() && !e.Start.IsZero() && e.End.Before(e.Start) {
 		fields = append(fields, FieldError{"end", "is before start"})
 	}
@@ -153,7 +164,10 @@ func ValidateEvent(e *Event) error {
 
 // ValidateRiskArea checks one risk area against risk_area.json.
 func ValidateRiskArea(r *RiskArea) error {
-	fields := check(schemas().riskArea, riskAreaValue(r))
+	var fields []FieldError
+	if !fastRiskArea(r) {
+		fields = check(schemas().riskArea, riskAreaValue(r))
+	}
 	if !r.Until.IsZero() && !r.From.IsZero() && r.Until.Before(r.From) {
 		fields = append(fields, FieldError{"until", "is before from"})
 	}

@@ -4,5 +4,8 @@ package all
 
 import (
 	_ "github.com/codefed/codefed/adapters/carrier"
+	_ "github.com/codefed/codefed/adapters/hainan"
+	_ "github.com/codefed/codefed/adapters/macau"
+	_ "github.com/codefed/codefed/adapters/shandong"
 	_ "github.com/codefed/codefed/adapters/tianjin"
 )
