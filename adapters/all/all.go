@@ -4,6 +4,7 @@ package all
 
 import (
 	_ "github.com/codefed/codefed/adapters/carrier"
+	_ "github.com/codefed/codefed/adapters/eudcc"
 	_ "github.com/codefed/codefed/adapters/hainan"
 	_ "github.com/codefed/codefed/adapters/macau"
 	_ "github.com/codefed/codefed/adapters/shandong"

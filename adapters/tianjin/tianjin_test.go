@@ -27,16 +27,6 @@ func TestRegistered(t *testing.T) {
 	}
 }
 
-// venues are Tianjin places in every shape the format carries: with and
-// without a street, coordinates and a name.
-var venues = []schema.Place{
-	{ID: "120101-V-000123", Name: "滨江道购物中心", Region: "120101001", Lat: 39.1206, Lon: 117.2008},
-	{ID: "120103-V-000045", Name: "天津文化中心", Region: "120103", Lat: 39.0856, Lon: 117.2035},
-	{ID: "120116-V-000888", Name: "于家堡站", Region: "120116001"},
-	{ID: "120102-V-000007", Region: "120102"},
-	{ID: "120119-V-000301", Name: "独乐寺", Region: "120119", Lat: 40.0437, Lon: 117.4011},
-}
-
 func TestRoundTrip(t *testing.T) {
 	subjects := adaptertest.Subjects(t)
 	for seed := uint64(1); seed <= 4; seed++ {

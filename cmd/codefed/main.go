@@ -1,6 +1,11 @@
-// Command codefed is the federation hub for regional health-code systems:
-// adapters for each region's native format, and (in later subcommands) the
-// replicated hub, queries and the conformance suite.
+// Some EU DCC document signers have certificates with negative serial
+// numbers; accept them rather than refuse a whole trust list.
+//
+//go:debug x509negativeserial=1
+
+// Command codefed is the federation hub for regional health-code systems: the
+// adapters for each region's native format, the replicated hub server
+// (agent), a local federation for development (dev), and clients of its API.
 package main
 
 import (
