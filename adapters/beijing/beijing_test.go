@@ -244,27 +244,6 @@ func TestEncodeRefuses(t *testing.T) {
 	}
 }
 
-var places = []schema.Place{
-	{ID: "110105-V-000123", Name: "朝阳大悦城", Region: "110105", Lat: 39.9244, Lon: 116.5183},
-	{ID: "110101-V-000007", Name: "王府井百货", Region: "110101001"},
-	{ID: "110108-V-000042", Name: "中关村 & 海淀黄庄", Region: "110108", Lat: 39.9753, Lon: 116.3174},
-	{ID: "110228-J-0003", Name: "京承高速密云检查站", Region: "110228"},
-}
-
-// popUpPeople turns some yellow people into pop-ups, the one yellow the
-// synthetic generator does not produce by itself.
-func popUpPeople(people []adapters.Person) {
-	for i := range people {
-		st := &people[i].Statuses[0]
-		if st.Color != schema.Yellow || i%2 != 0 {
-			continue
-		}
-		kind := fmt.Sprint(1 + i%4) // "4" is not a known kind
-		st.Reasons = []string{schema.ReasonCannotConfirm}
-		st.Local = &schema.Local{Label: "弹窗" + kind, Code: kind}
-	}
-}
-
 // expected is what the format keeps of a status: the colour, and the
 // reasons and label the status text implies.
 func expected(st schema.Status) schema.Status {
@@ -285,17 +264,18 @@ func expected(st schema.Status) schema.Status {
 }
 
 func TestRoundTrip(t *testing.T) {
+	start := time.Date(2022, 1, 4, 8, 0, 0, 0, adapters.Beijing)
 	for _, seed := range []uint64{1, 2, 3, 4, 5, 2022} {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			people := synth.People(seed, 60, synth.Options{
-				Region:      beijing.Region,
-				System:      beijing.System,
-				DocTypes:    []string{schema.DocResidentID, schema.DocPassport, schema.DocHKMacauPermit, schema.DocTaiwanPermit, schema.DocHKID, schema.DocMacauID},
-				EventKinds:  []string{schema.KindVenueScan, schema.KindCheckpoint},
-				Places:      places,
-				Granularity: time.Millisecond,
-			})
-			popUpPeople(people)
+			people := beijing.Adapter{}.Sample(seed, 60, start, 14*24*time.Hour)
+			// A pop-up of a kind the export does not code is written as a
+			// bare 弹窗.
+			for i := range people {
+				if st := &people[i].Statuses[0]; st.Local != nil && st.Local.Code != "" {
+					st.Local = &schema.Local{Label: "弹窗4", Code: "4"}
+					break
+				}
+			}
 			subjects := adaptertest.Subjects(t)
 			sts, evs := adaptertest.Expected(t, subjects, people)
 			for i := range sts {
@@ -304,6 +284,71 @@ func TestRoundTrip(t *testing.T) {
 			adaptertest.RoundTrip(t, beijing.Adapter{}, people, adapters.EncodeOptions{At: time.Date(2022, 1, 20, 0, 0, 0, 0, adapters.Beijing)},
 				adapters.DecodeOptions{Subjects: subjects}, sts, evs)
 		})
+	}
+}
+
+// Sample feeds region simulators and the development cluster: n people
+// within the window, every one of whose statuses and scans survives the
+// format.
+func TestSampleRoundTrips(t *testing.T) {
+	const span = 13 * 24 * time.Hour
+	for _, start := range []time.Time{
+		time.Date(2022, 1, 2, 12, 0, 0, 0, adapters.Beijing),
+		time.Date(2022, 3, 1, 8, 0, 30, 250_500_000, adapters.Beijing),
+		time.Date(2022, 11, 20, 23, 59, 59, 999_999_999, time.UTC),
+	} {
+		for _, seed := range []uint64{3, 7, 41} {
+			t.Run(fmt.Sprint(seed, "-", start.Format(time.RFC3339Nano)), func(t *testing.T) {
+				people := beijing.Adapter{}.Sample(seed, 40, start, span)
+				if len(people) != 40 {
+					t.Fatalf("%d people, want 40", len(people))
+				}
+				var statuses, events, popUps int
+				for _, p := range people {
+					for _, st := range p.Statuses {
+						statuses++
+						if st.IssuedAt.Before(start) || !st.IssuedAt.Before(start.Add(span)) {
+							t.Errorf("status issued at %v, outside the window", st.IssuedAt)
+						}
+						if slices.Contains(st.Reasons, schema.ReasonCannotConfirm) {
+							popUps++
+						}
+					}
+					for _, ev := range p.Events {
+						events++
+						if ev.Start.Before(start) || !ev.Start.Before(start.Add(span)) {
+							t.Errorf("scan at %v, outside the window", ev.Start)
+						}
+					}
+				}
+				raw, err := beijing.Adapter{}.Encode(people, adapters.EncodeOptions{At: start.Add(span)})
+				if err != nil {
+					t.Fatalf("encode: %v", err)
+				}
+				res, err := beijing.Adapter{}.Decode(raw, adapters.DecodeOptions{Subjects: adaptertest.Subjects(t)})
+				if err != nil {
+					t.Fatalf("decode: %v", err)
+				}
+				for _, r := range res.Rejected {
+					t.Errorf("rejected: %v", r)
+				}
+				if len(res.Warnings) > 0 {
+					t.Errorf("warnings: %v", res.Warnings)
+				}
+				if len(res.Batch.Statuses) != statuses || len(res.Batch.Events) != events || statuses == 0 {
+					t.Errorf("decoded %d statuses and %d events, sampled %d and %d", len(res.Batch.Statuses), len(res.Batch.Events), statuses, events)
+				}
+				var decodedPopUps int
+				for _, st := range res.Batch.Statuses {
+					if slices.Contains(st.Reasons, schema.ReasonCannotConfirm) {
+						decodedPopUps++
+					}
+				}
+				if decodedPopUps != popUps {
+					t.Errorf("%d pop-ups decoded, %d sampled", decodedPopUps, popUps)
+				}
+			})
+		}
 	}
 }
 

@@ -104,4 +104,9 @@
 // lost. Statuses and events of other regions, event kinds other than
 // venue_scan and checkpoint, and a latitude or longitude of exactly 0 cannot
 // be written.
+//
+// Sample generates people the export can carry (all six document types,
+// times to the millisecond, 场所码 scans at Beijing venues and checks at
+// 进京检查站, some yellows as pop-ups of the three kinds) for region
+// simulators and the development cluster.
 package beijing

@@ -107,4 +107,10 @@
 // test), the risk groups of a green status, sub-second precision, and time
 // offsets other than +08:00 (times are written in Beijing time). A latitude
 // or longitude of exactly 0 is not written.
+//
+// Sample generates people the export can carry (all six document types,
+// one provincial status each, yellow only through risk groups, times to the
+// second, and the scans of one exporting node: Shenzhen, Guangzhou or the
+// province, chosen by seed) for region simulators and the development
+// cluster.
 package guangdong

@@ -228,34 +228,9 @@ func TestEncodeEventsOfTwoCities(t *testing.T) {
 	}
 }
 
-var shenzhenPlaces = []schema.Place{
-	{ID: "440305-P-0001", Name: "深圳湾口岸", Region: "440305", Lat: 22.5034, Lon: 113.9465},
-	{ID: "440304-V-000321", Name: "福田 COCO Park & 购物公园", Region: "440304008"},
-	{ID: "440303-P-0002", Name: "罗湖口岸", Region: "440303", Lat: 22.5317, Lon: 114.1136},
-}
-
-var guangzhouPlaces = []schema.Place{
-	{ID: "440106-V-000001", Name: "天河城", Region: "440106", Lat: 23.1322, Lon: 113.3238},
-	{ID: "440104-T-0001", Name: "广州站", Region: "440104"},
-}
-
 // groupReasons are the reasons 粤康码 carries as risk groups, in the order
 // the export lists them.
 var groupReasons = []string{schema.ReasonCloseContact, schema.ReasonSecondaryContact, schema.ReasonInbound, schema.ReasonFromRiskArea}
-
-// addRiskGroups gives some people risk groups beyond what the generator
-// draws, including a red one with a group and a green one turned yellow.
-func addRiskGroups(people []adapters.Person) {
-	for i := range people {
-		st := &people[i].Statuses[0]
-		switch {
-		case i%5 == 1 && st.Color == schema.Green:
-			st.Color, st.Reasons = schema.Yellow, []string{schema.ReasonFromRiskArea, schema.ReasonInbound}
-		case i%3 == 0 && st.Color == schema.Red:
-			st.Reasons = append(st.Reasons, schema.ReasonSecondaryContact)
-		}
-	}
-}
 
 // expected is what the format keeps of a status: risk groups, a positive
 // test on a red code, Beijing time at second precision, the native label.
@@ -283,26 +258,16 @@ func expected(st schema.Status) schema.Status {
 }
 
 func TestRoundTrip(t *testing.T) {
-	cities := []struct {
-		area   string
-		places []schema.Place
-	}{{guangdong.Shenzhen, shenzhenPlaces}, {guangdong.Guangzhou, guangzhouPlaces}, {guangdong.Region, nil}}
+	start := time.Date(2022, 1, 4, 8, 0, 0, 0, adapters.Beijing)
+	areas := map[string]bool{}
 	for _, seed := range []uint64{1, 2, 3, 4, 5, 2022} {
-		city := cities[seed%3]
-		t.Run(fmt.Sprint(seed, "-", city.area), func(t *testing.T) {
-			people := synth.People(seed, 60, synth.Options{
-				Region:     guangdong.Region,
-				System:     guangdong.System,
-				DocTypes:   []string{schema.DocResidentID, schema.DocHKMacauPermit, schema.DocHKID, schema.DocMacauID, schema.DocPassport, schema.DocTaiwanPermit},
-				EventKinds: []string{schema.KindVenueScan, schema.KindCheckpoint, schema.KindTransit},
-				Places:     city.places,
-			})
-			addRiskGroups(people)
-			for i := range people {
-				for j := range people[i].Events {
-					people[i].Events[j].Region = city.area
-				}
+		people := guangdong.Adapter{}.Sample(seed, 60, start, 14*24*time.Hour)
+		for _, p := range people {
+			for _, ev := range p.Events {
+				areas[ev.Region] = true
 			}
+		}
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			subjects := adaptertest.Subjects(t)
 			sts, evs := adaptertest.Expected(t, subjects, people)
 			for i := range sts {
@@ -311,6 +276,68 @@ func TestRoundTrip(t *testing.T) {
 			adaptertest.RoundTrip(t, guangdong.Adapter{}, people, adapters.EncodeOptions{At: time.Date(2022, 1, 20, 0, 0, 0, 0, adapters.Beijing)},
 				adapters.DecodeOptions{Subjects: subjects}, sts, evs)
 		})
+	}
+	// Every node's export shape is covered.
+	for _, area := range []string{guangdong.Shenzhen, guangdong.Guangzhou, guangdong.Region} {
+		if !areas[area] {
+			t.Errorf("no export from node %s", area)
+		}
+	}
+}
+
+// Sample feeds region simulators and the development cluster: n people
+// within the window, one node's scans, every status and scan surviving the
+// format.
+func TestSampleRoundTrips(t *testing.T) {
+	const span = 13 * 24 * time.Hour
+	for _, start := range []time.Time{
+		time.Date(2022, 1, 2, 12, 0, 0, 0, adapters.Beijing),
+		time.Date(2022, 3, 1, 8, 0, 30, 250_500_000, adapters.Beijing),
+		time.Date(2022, 11, 20, 23, 59, 59, 999_999_999, time.UTC),
+	} {
+		for _, seed := range []uint64{3, 7, 41} {
+			t.Run(fmt.Sprint(seed, "-", start.Format(time.RFC3339Nano)), func(t *testing.T) {
+				people := guangdong.Adapter{}.Sample(seed, 40, start, span)
+				if len(people) != 40 {
+					t.Fatalf("%d people, want 40", len(people))
+				}
+				var statuses, events int
+				for _, p := range people {
+					for _, st := range p.Statuses {
+						statuses++
+						if st.Region != guangdong.Region {
+							t.Errorf("status region %s, want the province", st.Region)
+						}
+						if st.IssuedAt.Before(start) || !st.IssuedAt.Before(start.Add(span)) {
+							t.Errorf("status issued at %v, outside the window", st.IssuedAt)
+						}
+					}
+					for _, ev := range p.Events {
+						events++
+						if ev.Start.Before(start) || !ev.Start.Before(start.Add(span)) {
+							t.Errorf("scan at %v, outside the window", ev.Start)
+						}
+					}
+				}
+				raw, err := guangdong.Adapter{}.Encode(people, adapters.EncodeOptions{At: start.Add(span)})
+				if err != nil {
+					t.Fatalf("encode: %v", err)
+				}
+				res, err := guangdong.Adapter{}.Decode(raw, adapters.DecodeOptions{Subjects: adaptertest.Subjects(t)})
+				if err != nil {
+					t.Fatalf("decode: %v", err)
+				}
+				for _, r := range res.Rejected {
+					t.Errorf("rejected: %v", r)
+				}
+				if len(res.Warnings) > 0 {
+					t.Errorf("warnings: %v", res.Warnings)
+				}
+				if len(res.Batch.Statuses) != statuses || len(res.Batch.Events) != events || statuses == 0 {
+					t.Errorf("decoded %d statuses and %d events, sampled %d and %d", len(res.Batch.Statuses), len(res.Batch.Events), statuses, events)
+				}
+			})
+		}
 	}
 }
 

@@ -112,4 +112,9 @@
 // other than the four above, statuses and events of other regions, and event
 // kinds other than venue_scan and checkpoint. A latitude or longitude of
 // exactly 0 is not written.
+//
+// Sample generates people the export can carry (the four document types,
+// times to the second in Beijing time, 场所码 and 数字哨兵 scans across
+// Shanghai, yellow and red codes with reasons that have a 随申码 code) for
+// region simulators and the development cluster.
 package shanghai

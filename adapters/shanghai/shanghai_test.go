@@ -230,13 +230,6 @@ func TestEncodeRefuses(t *testing.T) {
 	}
 }
 
-var places = []schema.Place{
-	{ID: "310115-V-000123", Name: "陆家嘴 & 世纪大道站", Region: "310115004", Lat: 31.2397, Lon: 121.4998},
-	{ID: "310101-V-000001", Name: "南京东路步行街 <东段>", Region: "310101"},
-	{ID: "310104-S-0042", Name: "徐家汇地铁站 ]]> 数字哨兵", Region: "310104", Lat: 31.1957, Lon: 121.4375},
-	{ID: "310151-V-000009", Name: "", Region: "310151"},
-}
-
 // expected is what the format keeps of a status: everything, plus the label
 // and colour letter it writes.
 func expected(st schema.Status) schema.Status {
@@ -250,21 +243,22 @@ func expected(st schema.Status) schema.Status {
 
 func TestRoundTrip(t *testing.T) {
 	utc := time.FixedZone("", 0)
+	start := time.Date(2022, 1, 4, 8, 0, 0, 0, adapters.Beijing)
 	for _, seed := range []uint64{1, 2, 3, 4, 5, 2022} {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			people := synth.People(seed, 60, synth.Options{
-				Region:      shanghai.Region,
-				System:      shanghai.System,
-				DocTypes:    []string{schema.DocResidentID, schema.DocPassport, schema.DocHKMacauPermit, schema.DocTaiwanPermit},
-				EventKinds:  []string{schema.KindVenueScan, schema.KindCheckpoint},
-				Places:      places,
-				Granularity: time.Millisecond,
-			})
-			// Times with another offset must keep it.
+			people := shanghai.Adapter{}.Sample(seed, 60, start, 14*24*time.Hour)
+			// Times with another offset or below the second must keep them,
+			// and place names with markup must survive the XML.
+			markup := []string{"南京东路步行街 <东段>", "徐家汇地铁站 ]]> 数字哨兵"}
 			for i := range people {
 				if i%7 == 0 {
 					st := &people[i].Statuses[0]
-					st.IssuedAt, st.ValidUntil = st.IssuedAt.In(utc), st.ValidUntil.In(utc)
+					st.IssuedAt, st.ValidUntil = st.IssuedAt.Add(125*time.Millisecond).In(utc), st.ValidUntil.In(utc)
+				}
+				for j := range people[i].Events {
+					if ev := &people[i].Events[j]; i%5 == 0 && ev.Place.Name != "" {
+						ev.Place.Name = markup[j%len(markup)]
+					}
 				}
 			}
 			subjects := adaptertest.Subjects(t)
@@ -275,6 +269,66 @@ func TestRoundTrip(t *testing.T) {
 			adaptertest.RoundTrip(t, shanghai.Adapter{}, people, adapters.EncodeOptions{At: time.Date(2022, 1, 20, 0, 0, 0, 0, adapters.Beijing)},
 				adapters.DecodeOptions{Subjects: subjects}, sts, evs)
 		})
+	}
+}
+
+// Sample feeds region simulators and the development cluster: n people
+// within the window, every one of whose statuses, reasons and scans
+// survives the format.
+func TestSampleRoundTrips(t *testing.T) {
+	const span = 13 * 24 * time.Hour
+	for _, start := range []time.Time{
+		time.Date(2022, 1, 2, 12, 0, 0, 0, adapters.Beijing),
+		time.Date(2022, 3, 1, 8, 0, 30, 250_500_000, adapters.Beijing),
+		time.Date(2022, 11, 20, 23, 59, 59, 999_999_999, time.UTC),
+	} {
+		for _, seed := range []uint64{3, 7, 41} {
+			t.Run(fmt.Sprint(seed, "-", start.Format(time.RFC3339Nano)), func(t *testing.T) {
+				people := shanghai.Adapter{}.Sample(seed, 40, start, span)
+				if len(people) != 40 {
+					t.Fatalf("%d people, want 40", len(people))
+				}
+				var statuses, events int
+				for _, p := range people {
+					for _, st := range p.Statuses {
+						statuses++
+						if st.IssuedAt.Before(start) || !st.IssuedAt.Before(start.Add(span)) {
+							t.Errorf("status issued at %v, outside the window", st.IssuedAt)
+						}
+					}
+					for _, ev := range p.Events {
+						events++
+						if ev.Start.Before(start) || !ev.Start.Before(start.Add(span)) {
+							t.Errorf("scan at %v, outside the window", ev.Start)
+						}
+					}
+				}
+				raw, err := shanghai.Adapter{}.Encode(people, adapters.EncodeOptions{At: start.Add(span)})
+				if err != nil {
+					t.Fatalf("encode: %v", err)
+				}
+				subjects := adaptertest.Subjects(t)
+				res, err := shanghai.Adapter{}.Decode(raw, adapters.DecodeOptions{Subjects: subjects})
+				if err != nil {
+					t.Fatalf("decode: %v", err)
+				}
+				for _, r := range res.Rejected {
+					t.Errorf("rejected: %v", r)
+				}
+				if len(res.Warnings) > 0 {
+					t.Errorf("warnings: %v", res.Warnings)
+				}
+				if len(res.Batch.Statuses) != statuses || len(res.Batch.Events) != events || statuses == 0 {
+					t.Fatalf("decoded %d statuses and %d events, sampled %d and %d", len(res.Batch.Statuses), len(res.Batch.Events), statuses, events)
+				}
+				sts, _ := adaptertest.Expected(t, subjects, people)
+				for i, st := range res.Batch.Statuses {
+					if !slices.Equal(st.Reasons, sts[i].Reasons) {
+						t.Errorf("status %d: reasons %v, sampled %v", i, st.Reasons, sts[i].Reasons)
+					}
+				}
+			})
+		}
 	}
 }
 

@@ -142,6 +142,11 @@ func Name(rng *rand.Rand) string {
 func People(seed uint64, n int, o Options) []adapters.Person {
 	o.defaults()
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	// Generated times are truncated to the granularity; start on a whole
+	// unit so that none falls before Start.
+	if t := o.Start.Truncate(o.Granularity); !t.Equal(o.Start) {
+		o.Start = t.Add(o.Granularity)
+	}
 	span := time.Duration(o.Days) * 24 * time.Hour
 	out := make([]adapters.Person, n)
 	for i := range out {
