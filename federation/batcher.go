@@ -107,7 +107,7 @@ func (b *batcher) commit(batch []*proposal) {
 	}
 	// The proposer's clock, read once here, is the "now" of every command
 	// in the entry on every replica.
-	entry := encodeEnvelope(time.Now(), cmds)
+	entry := encodeEnvelope(b.n.cfg.Clock(), cmds)
 	f := b.n.raft.Apply(entry, b.n.cfg.ApplyTimeout)
 	if err := f.Error(); err != nil {
 		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) {

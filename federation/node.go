@@ -62,6 +62,10 @@ type Config struct {
 	NoSync bool
 	// HTTPClient forwards proposals (default a client with keep-alives).
 	HTTPClient *http.Client
+	// Clock stamps log entries when this node proposes them as leader
+	// (default time.Now). Tests and simulations that replay a past period
+	// set it; it must never be read inside the state machine.
+	Clock func() time.Time
 }
 
 // Node is one raft server.
@@ -113,6 +117,9 @@ func Open(cfg Config) (*Node, error) {
 	}
 	if cfg.TrailingLogs == 0 {
 		cfg.TrailingLogs = 10240
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)

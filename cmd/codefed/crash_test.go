@@ -160,13 +160,15 @@ func TestKillAllAgentsLosesNoAcknowledgedRecord(t *testing.T) {
 	}
 }
 
+// crashBatch makes n statuses issued now: the agents run on the wall clock,
+// and records from the past would be purged as past retention.
 func crashBatch(base, n int) schema.Batch {
-	cst := time.FixedZone("CST", 8*3600)
+	now := time.Now().Truncate(time.Second)
 	b := schema.Batch{Schema: schema.Version, Region: "610100", BatchID: fmt.Sprintf("crash-%d", base)}
 	for i := base; i < base+n; i++ {
 		b.Statuses = append(b.Statuses, schema.Status{
 			Subject: fmt.Sprintf("%064x", i+1), Region: "610100", Color: schema.Green, Reasons: []string{},
-			IssuedAt: time.Date(2022, 1, 4, 9, 0, 0, 0, cst), Source: schema.Source{System: "crash", RecordID: fmt.Sprint(i)},
+			IssuedAt: now, Source: schema.Source{System: "crash", RecordID: fmt.Sprint(i)},
 		})
 	}
 	return b

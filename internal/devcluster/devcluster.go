@@ -41,6 +41,8 @@ type Config struct {
 	Seed uint64
 	// Now anchors the synthetic timeline (default the wall clock): statuses
 	// are issued in the day before it, events in the 13 days before it.
+	// When set, the nodes' clocks stand still at it, so a replayed period
+	// is not purged as past retention.
 	Now    time.Time
 	Logger *slog.Logger
 }
@@ -51,8 +53,11 @@ type Cluster struct {
 	Formats []FormatLoad
 	// Examples are a few subjects per federated colour, for the printout.
 	Examples map[string][]Example
-	dir      string
-	ownDir   bool
+	// Travellers have a status from one region's system and events from
+	// another's.
+	Travellers []Example
+	dir        string
+	ownDir     bool
 }
 
 // FormatLoad says what was fed through one adapter.
@@ -84,8 +89,12 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if cfg.Seed == 0 {
 		cfg.Seed = 1
 	}
+	var clock func() time.Time
 	if cfg.Now.IsZero() {
 		cfg.Now = time.Now()
+	} else {
+		fixed := cfg.Now
+		clock = func() time.Time { return fixed }
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -107,6 +116,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		nc := node.Config{
 			ID: id, HTTPListen: "127.0.0.1:0", RaftListen: "127.0.0.1:0", DataDir: filepath.Join(c.dir, id),
 			Bootstrap: i == 0, Key: schema.DevKey, Trust: []*x509.Certificate{cert}, Logger: cfg.Logger, Fast: true,
+			Clock: clock,
 		}
 		if i > 0 {
 			nc.Join = c.Nodes[0].URL
@@ -207,6 +217,7 @@ func (c *Cluster) feed(ctx context.Context, cfg Config, signer *ecdsa.PrivateKey
 		}
 		loads = append(loads, &load{a: a, people: people})
 	}
+	var travellers []Example
 	// Travellers: a few people of each mainland format show up in another
 	// format's data under their own resident ID.
 	for _, to := range loads {
@@ -220,8 +231,9 @@ func (c *Cluster) feed(ctx context.Context, cfg Config, signer *ecdsa.PrivateKey
 			for k := 0; k < max(1, cfg.People/50); k++ {
 				src := from.people[rng.IntN(len(from.people))]
 				dst := &to.people[rng.IntN(len(to.people))]
-				if src.DocType == schema.DocResidentID && dst.DocType == schema.DocResidentID && len(dst.Events) > 0 {
+				if src.DocType == schema.DocResidentID && dst.DocType == schema.DocResidentID && len(dst.Events) > 0 && len(src.Statuses) > 0 {
 					dst.DocNumber, dst.Name = src.DocNumber, src.Name
+					travellers = append(travellers, Example{DocType: src.DocType, DocNumber: src.DocNumber, Format: from.a.ID() + "->" + to.a.ID()})
 				}
 			}
 		}
@@ -270,6 +282,12 @@ func (c *Cluster) feed(ctx context.Context, cfg Config, signer *ecdsa.PrivateKey
 				continue
 			}
 			c.Examples[st.Color] = append(c.Examples[st.Color], Example{Subject: subj, DocType: p.DocType, DocNumber: p.DocNumber, Format: l.a.ID()})
+		}
+	}
+	for _, tr := range travellers {
+		if subj, err := subjects.Subject(tr.DocType, tr.DocNumber); err == nil {
+			tr.Subject = subj
+			c.Travellers = append(c.Travellers, tr)
 		}
 	}
 	// Every node has applied everything once the digests agree.

@@ -51,6 +51,10 @@ type Config struct {
 	SnapshotThreshold uint64
 	TrailingLogs      uint64
 	NoSync            bool
+	// Clock is the node's wall clock (default time.Now): it stamps the log
+	// entries this node proposes and is the as-of time of its answers.
+	// Tests replaying a past period set it.
+	Clock func() time.Time
 }
 
 // Node is a running server.
@@ -88,6 +92,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		ID: cfg.ID, RaftBind: cfg.RaftListen, RaftAdvertise: cfg.RaftAdvertise, HTTPAddr: url,
 		DataDir: cfg.DataDir, Bootstrap: cfg.Bootstrap, StateMachine: fsm, Logger: cfg.Logger,
 		Fast: cfg.Fast, SnapshotThreshold: cfg.SnapshotThreshold, TrailingLogs: cfg.TrailingLogs, NoSync: cfg.NoSync,
+		Clock: cfg.Clock,
 	})
 	if err != nil {
 		ln.Close()
@@ -95,7 +100,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	api := hub.NewServer(hub.Config{
 		FSM: fsm, Cluster: raftNode, Subjects: subjects, Internal: raftNode.Handler(),
-		Logger: cfg.Logger.With("node", cfg.ID), Trust: cfg.Trust,
+		Logger: cfg.Logger.With("node", cfg.ID), Trust: cfg.Trust, Now: cfg.Clock,
 	})
 	n := &Node{ID: cfg.ID, URL: url, FSM: fsm, Raft: raftNode, ln: ln, done: make(chan error, 1),
 		server: &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}}

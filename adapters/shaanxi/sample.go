@@ -1,0 +1,52 @@
+package shaanxi
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/synth"
+	"github.com/codefed/codefed/schema"
+)
+
+var _ adapters.Sampler = Adapter{}
+
+// labs are Xi'an testing institutions that sampled people were tested at.
+var labs = []string{"西安市中心医院", "陕西省人民医院", "西安国际港务区核酸检测点", "西安市第八医院"}
+
+// Sample implements adapters.Sampler: Xi'an people with every document type
+// zjlx codes, times to the second, a testing institution on most tests, and
+// no events, which the feed does not carry.
+func (Adapter) Sample(seed uint64, n int, start time.Time, span time.Duration) []adapters.Person {
+	people := synth.People(seed, n, synth.Options{
+		Region:   "610100",
+		System:   System,
+		DocTypes: []string{schema.DocResidentID, schema.DocPassport, schema.DocHKMacauPermit, schema.DocTaiwanPermit, schema.DocHKID, schema.DocMacauID},
+		Start:    ceil(start, time.Second),
+		Days:     max(1, int(span/(24*time.Hour))),
+	})
+	for i := range people {
+		p := &people[i]
+		p.Events = nil
+		if st := &p.Statuses[0]; st.NAT != nil && i%4 != 0 {
+			st.NAT.Lab = labs[i%len(labs)]
+		}
+		// synth has no generator for the two permits added last.
+		switch i % 20 {
+		case 7:
+			p.DocType, p.DocNumber = schema.DocHomeReturnPermit, fmt.Sprintf("H%08d", (seed*7919+uint64(i)*104729)%100000000)
+		case 13:
+			p.DocType, p.DocNumber = schema.DocForeignPermanentResident, fmt.Sprintf("USA%012d", (seed*7919+uint64(i)*104729)%1000000000000)
+		}
+	}
+	return people
+}
+
+// ceil returns the first instant at or after t that is a whole multiple of
+// d, so that times truncated to d do not fall before t.
+func ceil(t time.Time, d time.Duration) time.Time {
+	if c := t.Truncate(d); c.Before(t) {
+		return c.Add(d)
+	}
+	return t
+}
