@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -21,6 +22,9 @@ var testKey = []byte("node-test-federation-key")
 // testNow is the nodes' clock: the records are of January 2022, and a
 // wall clock years later would purge them as past retention.
 var testNow = time.Date(2022, 1, 5, 12, 0, 0, 0, time.UTC)
+
+// quiet drops the nodes' logs (raft warns about every election it starts).
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 type cluster struct {
 	t     *testing.T
@@ -69,7 +73,8 @@ func (c *cluster) start(id string, bootstrap bool, join string) *node.Node {
 		ID: id, HTTPListen: "127.0.0.1:0", RaftListen: raftAddr, DataDir: filepath.Join(c.dir, id),
 		Bootstrap: bootstrap, Join: join, Key: testKey, Fast: true,
 		SnapshotThreshold: 64, TrailingLogs: 16,
-		Clock: func() time.Time { return testNow },
+		Clock:  func() time.Time { return testNow },
+		Logger: quiet,
 	})
 	if err != nil {
 		c.t.Fatalf("start %s: %v", id, err)
