@@ -271,17 +271,24 @@ func (c *Cluster) feed(ctx context.Context, cfg Config, signer *ecdsa.PrivateKey
 	if err != nil {
 		return err
 	}
-	for _, l := range loads {
-		for _, p := range l.people {
-			subj, err := subjects.Subject(p.DocType, p.DocNumber)
-			if err != nil {
-				continue
+	// Examples: a few subjects per colour, each from a different format
+	// where possible.
+	used := map[string]bool{}
+	for pass := 0; pass < 2; pass++ {
+		for _, l := range loads {
+			for _, p := range l.people {
+				subj, err := subjects.Subject(p.DocType, p.DocNumber)
+				if err != nil {
+					continue
+				}
+				st, ok := c.Nodes[0].FSM.Status(subj, cfg.Now)
+				if !ok || len(c.Examples[st.Color]) >= 3 || (pass == 0 && used[l.a.ID()+st.Color]) {
+					continue
+				}
+				used[l.a.ID()+st.Color] = true
+				c.Examples[st.Color] = append(c.Examples[st.Color], Example{Subject: subj, DocType: p.DocType, DocNumber: p.DocNumber, Format: l.a.ID()})
+				break
 			}
-			st, ok := c.Nodes[0].FSM.Status(subj, cfg.Now)
-			if !ok || len(c.Examples[st.Color]) >= 3 {
-				continue
-			}
-			c.Examples[st.Color] = append(c.Examples[st.Color], Example{Subject: subj, DocType: p.DocType, DocNumber: p.DocNumber, Format: l.a.ID()})
 		}
 	}
 	for _, tr := range travellers {
@@ -336,11 +343,14 @@ func (c *Cluster) Print(w io.Writer) {
 	for _, color := range []string{schema.Red, schema.Yellow, schema.Green} {
 		for _, e := range c.Examples[color][:min(1, len(c.Examples[color]))] {
 			fmt.Fprintf(w, "  curl -s %s/v1/status/%s    # %s, from %s\n", url, e.Subject, color, e.Format)
-			fmt.Fprintf(w, "  go run ./cmd/codefed status --addr %s --doc-type %s --doc-number %s\n", url, e.DocType, e.DocNumber)
+			fmt.Fprintf(w, "  go run ./cmd/codefed status --addr %s --doc-type %s --doc-number '%s'\n", url, e.DocType, e.DocNumber)
 		}
 	}
-	if ex := c.Examples[schema.Yellow]; len(ex) > 0 {
-		fmt.Fprintf(w, "  curl -s %s/v1/trajectory/%s\n", url, ex[0].Subject)
+	for _, tr := range c.Travellers {
+		if t, ok := c.Nodes[0].FSM.Trajectory(tr.Subject, time.Time{}, time.Time{}); ok && len(t.Cities) > 1 {
+			fmt.Fprintf(w, "  curl -s %s/v1/trajectory/%s    # a traveller, %s\n", url, tr.Subject, tr.Format)
+			break
+		}
 	}
 	fmt.Fprintf(w, "  curl -s %s/v1/cluster\n  curl -s %s/v1/risk-areas\n  curl -s %s/openapi.json\n", url, url, url)
 	fmt.Fprintf(w, "\nDocuments are pseudonymised with the public development key. Ctrl-C stops the cluster and removes its data.\n")
