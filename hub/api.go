@@ -136,6 +136,8 @@ func (s *Server) routes() {
 	if s.cfg.Internal != nil {
 		s.mux.Handle("/internal/", s.cfg.Internal)
 	}
+	s.mux.Handle("GET /ui/", consoleHandler())
+	s.mux.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusFound))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route for %s %s (see /openapi.json)", r.Method, r.URL.Path))
 	})
