@@ -335,6 +335,7 @@ func (s *State) restoreSubject(line *snapshotSubject) error {
 		ss.events[i] = eventRec{start: e.Start, end: e.End, offset: e.Offset, kind: e.Kind, place: p,
 			region: e.Region, system: e.System, recordID: e.RecordID}
 		s.digest.add(eventHash(line.ID, &ss.events[i]))
+		s.indexEvent(line.ID, &ss.events[i])
 	}
 	s.counts.events += len(ss.events)
 	s.subjects[line.ID] = ss

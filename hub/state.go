@@ -48,6 +48,9 @@ type State struct {
 	subjects       map[string]*subjectState
 	places         map[string]*placeSlot
 	riskAreas      map[string]schema.RiskArea
+	// Derived indexes (epi.go): visits by place ID, place IDs by region.
+	visits         map[string]*placeVisits
+	regionPlaces   map[string]map[string]bool
 	quarantine     []QuarantineEntry
 	quarantineNext uint64
 
@@ -101,10 +104,12 @@ func NewState(retention time.Duration) *State {
 		retention = DefaultRetention
 	}
 	return &State{
-		subjects:  map[string]*subjectState{},
-		places:    map[string]*placeSlot{},
-		riskAreas: map[string]schema.RiskArea{},
-		retention: retention,
+		subjects:     map[string]*subjectState{},
+		places:       map[string]*placeSlot{},
+		riskAreas:    map[string]schema.RiskArea{},
+		visits:       map[string]*placeVisits{},
+		regionPlaces: map[string]map[string]bool{},
+		retention:    retention,
 	}
 }
 
@@ -231,9 +236,11 @@ func (s *State) internPlace(p schema.Place) *placeSlot {
 		s.places[p.ID] = slot
 	} else {
 		s.digest.remove(placeHash(slot.cur))
+		s.unindexPlace(slot)
 	}
 	slot.cur = &p
 	s.digest.add(placeHash(slot.cur))
+	s.indexPlace(slot)
 	return slot
 }
 
@@ -286,6 +293,7 @@ func (s *State) mergeEvent(e *schema.Event) bool {
 		s.digest.remove(eventHash(e.Subject, old))
 		old.end = end
 		s.digest.add(eventHash(e.Subject, old))
+		s.indexEvent(e.Subject, old)
 		return true
 	}
 	_, off := e.Start.Zone()
@@ -299,6 +307,7 @@ func (s *State) mergeEvent(e *schema.Event) bool {
 	ss.events[i] = rec
 	s.counts.events++
 	s.digest.add(eventHash(e.Subject, &rec))
+	s.indexEvent(e.Subject, &rec)
 	return true
 }
 
@@ -372,6 +381,7 @@ func (s *State) sweep(now time.Time) {
 		for i := range ss.events {
 			if eventLast(&ss.events[i]) < cutoff {
 				s.digest.remove(eventHash(subject, &ss.events[i]))
+				s.unindexEvent(subject, &ss.events[i])
 				s.counts.events--
 				continue
 			}
@@ -400,6 +410,7 @@ func (s *State) sweepRest(cutoff int64, live map[*placeSlot]bool) {
 	for id, p := range s.places {
 		if !live[p] {
 			s.digest.remove(placeHash(p.cur))
+			s.unindexPlace(p)
 			delete(s.places, id)
 		}
 	}
