@@ -98,7 +98,10 @@ var Routes = []string{
 	"GET /v1/status/{subject}",
 	"POST /v1/subjects",
 	"GET /v1/trajectory/{subject}",
+	"GET /v1/contacts/{subject}",
+	"GET /v1/places/{place}/visitors",
 	"GET /v1/risk-areas",
+	"GET /v1/risk-areas/{id}/exposed",
 	"GET /v1/regions",
 	"GET /v1/quarantine",
 	"GET /v1/cluster",
@@ -118,7 +121,10 @@ func (s *Server) routes() {
 		"GET /v1/status/{subject}":        s.handleStatus,
 		"POST /v1/subjects":               s.handleSubjects,
 		"GET /v1/trajectory/{subject}":    s.handleTrajectory,
+		"GET /v1/contacts/{subject}":      s.handleContacts,
+		"GET /v1/places/{place}/visitors": s.handleVisitors,
 		"GET /v1/risk-areas":              s.handleRiskAreas,
+		"GET /v1/risk-areas/{id}/exposed": s.handleExposed,
 		"GET /v1/regions":                 s.handleRegions,
 		"GET /v1/quarantine":              s.handleQuarantine,
 		"GET /v1/cluster":                 s.handleCluster,
@@ -162,6 +168,10 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
+	writeJSONBody(w, v)
+}
+
+func writeJSONBody(w http.ResponseWriter, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
@@ -497,12 +507,105 @@ func (s *Server) handleTrajectory(w http.ResponseWriter, r *http.Request) {
 	if !s.consistent(w, r) {
 		return
 	}
+	format, ok := exportFormat(w, r)
+	if !ok {
+		return
+	}
 	tr, ok := s.cfg.FSM.Trajectory(subject, from, to)
 	if !ok {
 		writeError(w, http.StatusNotFound, "not_found", "no records for this subject")
 		return
 	}
-	writeJSON(w, http.StatusOK, tr)
+	switch format {
+	case "csv":
+		trajectoryCSV(w, tr)
+	case "geojson":
+		trajectoryGeoJSON(w, tr)
+	default:
+		writeJSON(w, http.StatusOK, tr)
+	}
+}
+
+// exportFormat reads ?format=json|csv|geojson (default json).
+func exportFormat(w http.ResponseWriter, r *http.Request) (string, bool) {
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "json":
+		return "json", true
+	case "csv", "geojson":
+		return f, true
+	default:
+		writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("format %q: want json, csv or geojson", f))
+		return "", false
+	}
+}
+
+// DefaultMinOverlap is the contacts query's min_overlap when none is given.
+const DefaultMinOverlap = 15 * time.Minute
+
+func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) {
+	subject := r.PathValue("subject")
+	if !validSubject(subject) {
+		writeError(w, http.StatusBadRequest, "bad_request", "subject must be 64 lowercase hex digits")
+		return
+	}
+	from, to, err := parseWindow(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	minOverlap := DefaultMinOverlap
+	if v := r.URL.Query().Get("min_overlap"); v != "" {
+		if minOverlap, err = time.ParseDuration(v); err != nil || minOverlap < 0 {
+			writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("min_overlap %q: want a duration such as 15m", v))
+			return
+		}
+	}
+	format, ok := exportFormat(w, r)
+	if !ok || !s.consistent(w, r) {
+		return
+	}
+	cs, ok := s.cfg.FSM.Contacts(subject, from, to, minOverlap)
+	if !ok {
+		writeError(w, http.StatusNotFound, "not_found", "no records for this subject")
+		return
+	}
+	switch format {
+	case "csv":
+		contactsCSV(w, cs)
+	case "geojson":
+		contactsGeoJSON(w, cs)
+	default:
+		writeJSON(w, http.StatusOK, cs)
+	}
+}
+
+func (s *Server) handleVisitors(w http.ResponseWriter, r *http.Request) {
+	from, to, err := parseWindow(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	if !s.consistent(w, r) {
+		return
+	}
+	v, ok := s.cfg.FSM.Visitors(r.PathValue("place"), from, to)
+	if !ok {
+		writeError(w, http.StatusNotFound, "not_found", "no visits recorded at this place")
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) handleExposed(w http.ResponseWriter, r *http.Request) {
+	if !s.consistent(w, r) {
+		return
+	}
+	ex, ok := s.cfg.FSM.Exposed(r.PathValue("id"))
+	if !ok {
+		writeError(w, http.StatusNotFound, "not_found", "no such risk area")
+		return
+	}
+	writeJSON(w, http.StatusOK, ex)
 }
 
 func (s *Server) handleRiskAreas(w http.ResponseWriter, r *http.Request) {

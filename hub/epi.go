@@ -115,6 +115,9 @@ func (s *State) unindexPlace(slot *placeSlot) {
 // (Unix nanoseconds), in index order, until fn returns false.
 func (pv *placeVisits) overlapping(lo, hi int64, fn func(v *visit) bool) {
 	first := lo - pv.maxDur
+	if first > lo { // an open window's lower bound overflowed
+		first = lo
+	}
 	i := sort.Search(len(pv.visits), func(i int) bool { return pv.visits[i].start >= first })
 	for ; i < len(pv.visits) && pv.visits[i].start <= hi; i++ {
 		v := &pv.visits[i]

@@ -45,9 +45,9 @@ type QuarantineEntry struct {
 // commands it was given: no wall clock, no randomness, and no map iteration
 // order reaches the state or the digest.
 type State struct {
-	subjects       map[string]*subjectState
-	places         map[string]*placeSlot
-	riskAreas      map[string]schema.RiskArea
+	subjects  map[string]*subjectState
+	places    map[string]*placeSlot
+	riskAreas map[string]schema.RiskArea
 	// Derived indexes (epi.go): visits by place ID, place IDs by region.
 	visits         map[string]*placeVisits
 	regionPlaces   map[string]map[string]bool

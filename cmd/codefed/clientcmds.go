@@ -106,17 +106,9 @@ func newTrajectoryCmd() *cobra.Command {
 	cmd.Flags().StringVar(&from, "from", "", "window start, RFC 3339")
 	cmd.Flags().StringVar(&to, "to", "", "window end, RFC 3339")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		var f, t time.Time
-		var err error
-		if from != "" {
-			if f, err = time.Parse(time.RFC3339, from); err != nil {
-				return &exitError{2, fmt.Errorf("--from: %w", err)}
-			}
-		}
-		if to != "" {
-			if t, err = time.Parse(time.RFC3339, to); err != nil {
-				return &exitError{2, fmt.Errorf("--to: %w", err)}
-			}
+		f, t, err := parseWindowFlags(from, to)
+		if err != nil {
+			return err
 		}
 		c := client.New(*addr, nil)
 		subject, err := resolveSubject(cmd.Context(), c, args, docType, docNumber)
@@ -130,6 +122,67 @@ func newTrajectoryCmd() *cobra.Command {
 		return printJSON(cmd.OutOrStdout(), tr)
 	}
 	return cmd
+}
+
+func newContactsCmd() *cobra.Command {
+	var docType, docNumber, from, to, format string
+	var minOverlap time.Duration
+	cmd := &cobra.Command{
+		Use:   "contacts [SUBJECT]",
+		Short: "List the subjects who shared a place with a subject",
+		Long: `Contacts lists every other subject with an event at the same place whose
+interval overlapped one of the subject's events by at least --min-overlap,
+longest overlap first. City-level itinerary-card events never make a contact.`,
+		Args: cobra.MaximumNArgs(1),
+	}
+	addr := addrFlag(cmd)
+	cmd.Flags().StringVar(&docType, "doc-type", "", "document type, to look up by document")
+	cmd.Flags().StringVar(&docNumber, "doc-number", "", "document number")
+	cmd.Flags().StringVar(&from, "from", "", "window start, RFC 3339")
+	cmd.Flags().StringVar(&to, "to", "", "window end, RFC 3339")
+	cmd.Flags().DurationVar(&minOverlap, "min-overlap", 15*time.Minute, "minimum overlap")
+	cmd.Flags().StringVar(&format, "format", "table", "table or json")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		f, t, err := parseWindowFlags(from, to)
+		if err != nil {
+			return err
+		}
+		c := client.New(*addr, nil)
+		subject, err := resolveSubject(cmd.Context(), c, args, docType, docNumber)
+		if err != nil {
+			return err
+		}
+		cs, err := c.Contacts(cmd.Context(), subject, f, t, minOverlap)
+		if err != nil {
+			return err
+		}
+		if format == "json" {
+			return printJSON(cmd.OutOrStdout(), cs)
+		}
+		w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "CONTACT\tPLACE\tSTART\tEND\tOVERLAP")
+		for _, ct := range cs.Contacts {
+			fmt.Fprintf(w, "%s\t%s %s\t%s\t%s\t%s\n", ct.Subject, ct.Place.ID, ct.Place.Name,
+				ct.Start.Format(time.RFC3339), ct.End.Format(time.RFC3339), time.Duration(ct.OverlapSeconds)*time.Second)
+		}
+		fmt.Fprintf(w, "\n%d contacts of at least %s\n", len(cs.Contacts), minOverlap)
+		return w.Flush()
+	}
+	return cmd
+}
+
+func parseWindowFlags(from, to string) (f, t time.Time, err error) {
+	if from != "" {
+		if f, err = time.Parse(time.RFC3339, from); err != nil {
+			return f, t, &exitError{2, fmt.Errorf("--from: %w", err)}
+		}
+	}
+	if to != "" {
+		if t, err = time.Parse(time.RFC3339, to); err != nil {
+			return f, t, &exitError{2, fmt.Errorf("--to: %w", err)}
+		}
+	}
+	return f, t, nil
 }
 
 func newIngestCmd() *cobra.Command {

@@ -189,3 +189,43 @@ func (c *Client) Digest(ctx context.Context) (index uint64, digest string, err e
 func (c *Client) Ready(ctx context.Context) error {
 	return c.do(ctx, http.MethodGet, "/v1/ready", nil, "", nil)
 }
+
+// Contacts returns the subjects who shared a place with subject for at
+// least minOverlap (0 means the server's default, 15 minutes).
+func (c *Client) Contacts(ctx context.Context, subject string, from, to time.Time, minOverlap time.Duration) (*hub.Contacts, error) {
+	q := url.Values{}
+	if !from.IsZero() {
+		q.Set("from", from.Format(time.RFC3339))
+	}
+	if !to.IsZero() {
+		q.Set("to", to.Format(time.RFC3339))
+	}
+	if minOverlap > 0 {
+		q.Set("min_overlap", minOverlap.String())
+	}
+	path := "/v1/contacts/" + url.PathEscape(subject)
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var out hub.Contacts
+	err := c.do(ctx, http.MethodGet, path, nil, "", &out)
+	return &out, err
+}
+
+// Visitors returns the visits at a place over [from, to].
+func (c *Client) Visitors(ctx context.Context, place string, from, to time.Time) (*hub.Visitors, error) {
+	q := url.Values{}
+	if !from.IsZero() {
+		q.Set("from", from.Format(time.RFC3339))
+	}
+	if !to.IsZero() {
+		q.Set("to", to.Format(time.RFC3339))
+	}
+	path := "/v1/places/" + url.PathEscape(place) + "/visitors"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var out hub.Visitors
+	err := c.do(ctx, http.MethodGet, path, nil, "", &out)
+	return &out, err
+}
