@@ -342,6 +342,7 @@ func (r *RecordsResult) add(o RecordsResult) {
 	r.Duplicates += o.Duplicates
 	r.RiskAreas += o.RiskAreas
 	r.Quarantined += o.Quarantined
+	r.Invalid += o.Invalid
 	if r.FirstQID == 0 {
 		r.FirstQID = o.FirstQID
 	}

@@ -58,14 +58,14 @@ func riskAreaHash(a *schema.RiskArea) [32]byte { return tagged('R', a) }
 
 func quarantineHash(q *QuarantineEntry) [32]byte { return tagged('Q', q) }
 
-func eventHash(subject string, e *eventRec) [32]byte {
+func (s *State) eventHash(subject string, e *eventRec) [32]byte {
 	h := sha256.New()
 	var num [8]byte
 	h.Write([]byte{'E'})
-	for _, s := range []string{subject, e.kind, e.place.id, e.region, e.system, e.recordID} {
-		binary.BigEndian.PutUint64(num[:], uint64(len(s)))
+	for _, str := range []string{subject, kindNames[e.kind], e.place.id, s.regions.name(e.region), s.systems.name(e.system), e.recordID} {
+		binary.BigEndian.PutUint64(num[:], uint64(len(str)))
 		h.Write(num[:])
-		h.Write([]byte(s))
+		h.Write([]byte(str))
 	}
 	for _, v := range []int64{e.start, e.end, int64(e.offset)} {
 		binary.BigEndian.PutUint64(num[:], uint64(v))

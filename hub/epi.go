@@ -13,20 +13,21 @@ import (
 // contacts, visitors and risk-area exposure by looking only at the places
 // involved and the time windows asked for, never by scanning all events.
 
-// visit is one event as the place index sees it.
+// visit is one event as the place index sees it: 40 bytes. The record ID
+// and time zone are not repeated here; answers that need them look the
+// event up in its subject's list.
 type visit struct {
 	start, end int64 // end == start for an open (instant) event
-	offset     int32
 	subject    string
-	kind       string
-	system     string
-	recordID   string
+	system     uint32
+	kind       uint8
 }
 
 // placeVisits holds the visits of one place sorted by (start, subject, kind,
-// system). maxDur, the longest visit ever indexed here, bounds how far
-// before a window a visit overlapping it can start; it never shrinks, which
-// only costs a little scanning after long visits are purged.
+// system), comparing names so every replica has the same order. maxDur, the
+// longest visit ever indexed here, bounds how far before a window a visit
+// overlapping it can start; it never shrinks, which only costs a little
+// scanning after long visits are purged.
 type placeVisits struct {
 	visits []visit
 	maxDur int64
@@ -37,23 +38,21 @@ type visitKey struct {
 	subject, kind, system string
 }
 
-func (v *visit) key() visitKey { return visitKey{v.start, v.subject, v.kind, v.system} }
-
-func compareVisit(v *visit, k visitKey) int {
+func (s *State) compareVisit(v *visit, k visitKey) int {
 	switch {
 	case v.start != k.start:
 		return cmpInt(v.start, k.start)
 	case v.subject != k.subject:
 		return strings.Compare(v.subject, k.subject)
-	case v.kind != k.kind:
-		return strings.Compare(v.kind, k.kind)
+	case kindNames[v.kind] != k.kind:
+		return strings.Compare(kindNames[v.kind], k.kind)
 	}
-	return strings.Compare(v.system, k.system)
+	return strings.Compare(s.systems.name(v.system), k.system)
 }
 
-func (pv *placeVisits) find(k visitKey) (int, bool) {
-	i := sort.Search(len(pv.visits), func(i int) bool { return compareVisit(&pv.visits[i], k) >= 0 })
-	return i, i < len(pv.visits) && compareVisit(&pv.visits[i], k) == 0
+func (s *State) findVisit(pv *placeVisits, k visitKey) (int, bool) {
+	i := sort.Search(len(pv.visits), func(i int) bool { return s.compareVisit(&pv.visits[i], k) >= 0 })
+	return i, i < len(pv.visits) && s.compareVisit(&pv.visits[i], k) == 0
 }
 
 // indexEvent adds or updates the visit of a stored event.
@@ -63,11 +62,11 @@ func (s *State) indexEvent(subject string, e *eventRec) {
 		pv = &placeVisits{}
 		s.visits[e.place.id] = pv
 	}
-	v := visit{start: e.start, end: eventLast(e), offset: e.offset, subject: subject, kind: e.kind, system: e.system, recordID: e.recordID}
+	v := visit{start: e.start, end: eventLast(e), subject: subject, kind: e.kind, system: e.system}
 	if d := v.end - v.start; d > pv.maxDur {
 		pv.maxDur = d
 	}
-	i, ok := pv.find(v.key())
+	i, ok := s.findVisit(pv, visitKey{e.start, subject, kindNames[e.kind], s.systems.name(e.system)})
 	if ok {
 		pv.visits[i].end = v.end
 		return
@@ -83,7 +82,7 @@ func (s *State) unindexEvent(subject string, e *eventRec) {
 	if pv == nil {
 		return
 	}
-	if i, ok := pv.find(visitKey{e.start, subject, e.kind, e.system}); ok {
+	if i, ok := s.findVisit(pv, visitKey{e.start, subject, kindNames[e.kind], s.systems.name(e.system)}); ok {
 		pv.visits = append(pv.visits[:i], pv.visits[i+1:]...)
 	}
 	if len(pv.visits) == 0 {
@@ -174,7 +173,7 @@ func (f *FSM) Contacts(subject string, from, to time.Time, minOverlap time.Durat
 	dup := map[seen]bool{}
 	for i := range ss.events {
 		e := &ss.events[i]
-		if e.kind == schema.KindCarrierCity || eventLast(e) < lo || e.start > hi {
+		if e.kind == kindCarrierCity || eventLast(e) < lo || e.start > hi {
 			continue
 		}
 		pv := s.visits[e.place.id]
@@ -183,7 +182,7 @@ func (f *FSM) Contacts(subject string, from, to time.Time, minOverlap time.Durat
 		}
 		eEnd := eventLast(e)
 		pv.overlapping(e.start, eEnd, func(v *visit) bool {
-			if v.subject == subject || v.kind == schema.KindCarrierCity {
+			if v.subject == subject || v.kind == kindCarrierCity {
 				return true
 			}
 			start, end := max(e.start, v.start), min(eEnd, v.end)
@@ -198,7 +197,7 @@ func (f *FSM) Contacts(subject string, from, to time.Time, minOverlap time.Durat
 			dup[k] = true
 			loc := zoneFor(e.offset)
 			out.Contacts = append(out.Contacts, Contact{
-				Subject: v.subject, Place: *e.place.cur, Kind: v.kind,
+				Subject: v.subject, Place: *e.place.cur, Kind: kindNames[v.kind],
 				Start: time.Unix(0, start).In(loc), End: time.Unix(0, end).In(loc),
 				OverlapSeconds: ov / int64(time.Second),
 			})
@@ -263,17 +262,25 @@ func (f *FSM) Visitors(placeID string, from, to time.Time) (*Visitors, bool) {
 	if pv := s.visits[placeID]; pv != nil {
 		lo, hi := windowNanos(from, to)
 		pv.overlapping(lo, hi, func(v *visit) bool {
-			out.Visits = append(out.Visits, v.public())
+			out.Visits = append(out.Visits, s.public(placeID, v))
 			return true
 		})
 	}
 	return out, true
 }
 
-func (v *visit) public() Visit {
-	loc := zoneFor(v.offset)
-	out := Visit{Subject: v.subject, Kind: v.kind, Start: time.Unix(0, v.start).In(loc),
-		Source: schema.Source{System: v.system, RecordID: v.recordID}}
+// public renders a visit, finding its event in the subject's list for the
+// record ID and the time zone it arrived in.
+func (s *State) public(placeID string, v *visit) Visit {
+	out := Visit{Subject: v.subject, Kind: kindNames[v.kind], Source: schema.Source{System: s.systems.name(v.system)}}
+	loc := zoneFor(0)
+	if ss := s.subjects[v.subject]; ss != nil {
+		if i, ok := s.findEvent(ss.events, eventKey{v.start, out.Kind, placeID, out.Source.System}); ok {
+			loc = zoneFor(ss.events[i].offset)
+			out.Source.RecordID = ss.events[i].recordID
+		}
+	}
+	out.Start = time.Unix(0, v.start).In(loc)
 	if v.end != v.start {
 		out.End = time.Unix(0, v.end).In(loc)
 	}
@@ -323,8 +330,8 @@ func (f *FSM) Exposed(areaID string) (*Exposed, bool) {
 				if !a.Until.IsZero() && v.start >= hi {
 					return true // the window is half-open: [from, until)
 				}
-				pub := v.public()
-				out.Exposed = append(out.Exposed, Exposure{Subject: v.subject, Place: place, Kind: v.kind, Start: pub.Start, End: pub.End})
+				pub := s.public(id, v)
+				out.Exposed = append(out.Exposed, Exposure{Subject: v.subject, Place: place, Kind: pub.Kind, Start: pub.Start, End: pub.End})
 				return true
 			})
 		}

@@ -153,6 +153,10 @@ func (f *FSM) Snapshot() (*Snapshot, error) {
 		places:     make(map[string]*schema.Place, len(s.places)),
 		riskAreas:  make(map[string]schema.RiskArea, len(s.riskAreas)),
 		quarantine: s.quarantine[:len(s.quarantine):len(s.quarantine)],
+		// Atom names are append-only: the prefix captured here stays valid
+		// while Apply interns more.
+		systems: s.systems.names[:len(s.systems.names):len(s.systems.names)],
+		regions: s.regions.names[:len(s.regions.names):len(s.regions.names)],
 	}
 	for k, v := range s.subjects {
 		snap.subjects[k] = v
@@ -186,6 +190,8 @@ type Snapshot struct {
 	places     map[string]*schema.Place
 	riskAreas  map[string]schema.RiskArea
 	quarantine []QuarantineEntry
+	systems    []string
+	regions    []string
 }
 
 // snapshotLine is one line of the snapshot stream; exactly one field is set.
@@ -235,8 +241,8 @@ func (sn *Snapshot) Persist(w io.Writer) error {
 		for i := range ss.events {
 			e := &ss.events[i]
 			line.Events = append(line.Events, snapshotEvent{
-				Start: e.start, End: e.end, Offset: e.offset, Kind: e.kind, Place: e.place.id,
-				Region: e.region, System: e.system, RecordID: e.recordID,
+				Start: e.start, End: e.end, Offset: e.offset, Kind: kindNames[e.kind], Place: e.place.id,
+				Region: sn.regions[e.region], System: sn.systems[e.system], RecordID: e.recordID,
 			})
 		}
 		if err := enc.Encode(snapshotLine{Subject: &line}); err != nil {
@@ -332,9 +338,16 @@ func (s *State) restoreSubject(line *snapshotSubject) error {
 		if p == nil {
 			return fmt.Errorf("subject %s: event at unknown place %q", line.ID, e.Place)
 		}
-		ss.events[i] = eventRec{start: e.Start, end: e.End, offset: e.Offset, kind: e.Kind, place: p,
-			region: e.Region, system: e.System, recordID: e.RecordID}
-		s.digest.add(eventHash(line.ID, &ss.events[i]))
+		kind, ok := kindCode(e.Kind)
+		if !ok {
+			return fmt.Errorf("subject %s: event of unknown kind %q", line.ID, e.Kind)
+		}
+		ss.events[i] = eventRec{start: e.Start, end: e.End, offset: e.Offset, kind: kind, place: p,
+			region: s.regions.code(e.Region), system: s.systems.code(e.System), recordID: e.RecordID}
+		if i > 0 && s.compareEventKey(&ss.events[i-1], s.keyOf(&ss.events[i])) >= 0 {
+			return fmt.Errorf("subject %s: events out of order", line.ID)
+		}
+		s.digest.add(s.eventHash(line.ID, &ss.events[i]))
 		s.indexEvent(line.ID, &ss.events[i])
 	}
 	s.counts.events += len(ss.events)

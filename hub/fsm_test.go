@@ -429,3 +429,17 @@ func TestApplyIgnoresWallClock(t *testing.T) {
 		t.Fatal("same commands, different digests")
 	}
 }
+
+func TestUnknownEventKindIsRefusedDeterministically(t *testing.T) {
+	h := newHarness(t)
+	e := event(subj(1), "P1", "610113001", at(4, 9), 30)
+	e.Kind = "teleport"
+	_, before := h.f.Digest()
+	r := h.apply(at(4, 10), RecordsCommand{Events: []schema.Event{e}})
+	if r.Invalid != 1 || r.Events != 0 {
+		t.Fatalf("result %+v, want one invalid record", r)
+	}
+	if _, after := h.f.Digest(); after != before {
+		t.Fatal("a refused record changed the state")
+	}
+}

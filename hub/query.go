@@ -158,7 +158,7 @@ func (f *FSM) Trajectory(subject string, from, to time.Time) (*Trajectory, bool)
 		if !to.IsZero() && e.start > to.UnixNano() {
 			break // events are sorted by start
 		}
-		ev := e.event(subject)
+		ev := f.state.event(subject, e)
 		out.Events = append(out.Events, ev)
 		city := schema.Prefecture(e.place.cur.Region)
 		if city == "" {

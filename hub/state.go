@@ -48,6 +48,9 @@ type State struct {
 	subjects  map[string]*subjectState
 	places    map[string]*placeSlot
 	riskAreas map[string]schema.RiskArea
+	// systems and regions intern the events' source systems and
+	// reporting regions.
+	systems, regions *atoms
 	// Derived indexes (epi.go): visits by place ID, place IDs by region.
 	visits         map[string]*placeVisits
 	regionPlaces   map[string]map[string]bool
@@ -86,15 +89,16 @@ type placeSlot struct {
 }
 
 // eventRec is an event stored compactly: times as Unix nanoseconds plus the
-// original UTC offset, the place interned.
+// original UTC offset, the place interned, the kind in a byte, the source
+// system and reporting region as atom codes.
 type eventRec struct {
 	start, end int64 // end 0 when open
-	offset     int32 // seconds east of UTC of the original times
-	kind       string
 	place      *placeSlot
-	region     string
-	system     string
 	recordID   string
+	offset     int32 // seconds east of UTC of the original times
+	system     uint32
+	region     uint32
+	kind       uint8
 }
 
 // NewState returns an empty state with the given retention window (0 means
@@ -108,6 +112,8 @@ func NewState(retention time.Duration) *State {
 		places:       map[string]*placeSlot{},
 		riskAreas:    map[string]schema.RiskArea{},
 		visits:       map[string]*placeVisits{},
+		systems:      newAtoms(),
+		regions:      newAtoms(),
 		regionPlaces: map[string]map[string]bool{},
 		retention:    retention,
 	}
@@ -124,13 +130,16 @@ type applyContext struct {
 
 // RecordsResult is the outcome of a CommandRecords.
 type RecordsResult struct {
-	Statuses    int    `json:"statuses"`    // statuses that became current
-	Stale       int    `json:"stale"`       // statuses older than or equal to the current one
-	Events      int    `json:"events"`      // events added or extended
-	Duplicates  int    `json:"duplicates"`  // events already known
-	RiskAreas   int    `json:"risk_areas"`  // risk areas added or changed
-	Quarantined int    `json:"quarantined"` // rejected records kept in quarantine
-	FirstQID    uint64 `json:"first_quarantine_id,omitempty"`
+	Statuses    int `json:"statuses"`    // statuses that became current
+	Stale       int `json:"stale"`       // statuses older than or equal to the current one
+	Events      int `json:"events"`      // events added or extended
+	Duplicates  int `json:"duplicates"`  // events already known
+	RiskAreas   int `json:"risk_areas"`  // risk areas added or changed
+	Quarantined int `json:"quarantined"` // rejected records kept in quarantine
+	// Invalid counts records the state machine refused (an event kind it
+	// does not know); only a writer that skipped validation sends them.
+	Invalid  int    `json:"invalid,omitempty"`
+	FirstQID uint64 `json:"first_quarantine_id,omitempty"`
 }
 
 func applyRecords(s *State, c *applyContext, payload []byte) (any, error) {
@@ -147,6 +156,13 @@ func applyRecords(s *State, c *applyContext, payload []byte) (any, error) {
 		}
 	}
 	for i := range cmd.Events {
+		if _, ok := kindCode(cmd.Events[i].Kind); !ok {
+			// The API validates before proposing, so only a foreign or
+			// newer writer gets here; every replica refuses the record
+			// the same way.
+			res.Invalid++
+			continue
+		}
 		if s.mergeEvent(&cmd.Events[i]) {
 			res.Events++
 		} else {
@@ -244,16 +260,34 @@ func (s *State) internPlace(p schema.Place) *placeSlot {
 	return slot
 }
 
-func compareEventKey(a *eventRec, start int64, kind, placeID, system string) int {
+// eventKey is what makes an event unique within its subject; events are
+// kept sorted by it, comparing strings so the order is the same on every
+// replica whatever its atom codes.
+type eventKey struct {
+	start                 int64
+	kind, placeID, system string
+}
+
+func (s *State) keyOf(e *eventRec) eventKey {
+	return eventKey{e.start, kindNames[e.kind], e.place.id, s.systems.name(e.system)}
+}
+
+func (s *State) compareEventKey(a *eventRec, k eventKey) int {
 	switch {
-	case a.start != start:
-		return cmpInt(a.start, start)
-	case a.kind != kind:
-		return strings.Compare(a.kind, kind)
-	case a.place.id != placeID:
-		return strings.Compare(a.place.id, placeID)
+	case a.start != k.start:
+		return cmpInt(a.start, k.start)
+	case kindNames[a.kind] != k.kind:
+		return strings.Compare(kindNames[a.kind], k.kind)
+	case a.place.id != k.placeID:
+		return strings.Compare(a.place.id, k.placeID)
 	}
-	return strings.Compare(a.system, system)
+	return strings.Compare(s.systems.name(a.system), k.system)
+}
+
+// findEvent returns where the event with key k is, or would be inserted.
+func (s *State) findEvent(evs []eventRec, k eventKey) (int, bool) {
+	i := sort.Search(len(evs), func(i int) bool { return s.compareEventKey(&evs[i], k) >= 0 })
+	return i, i < len(evs) && s.compareEventKey(&evs[i], k) == 0
 }
 
 func cmpInt(a, b int64) int {
@@ -275,38 +309,34 @@ func (s *State) mergeEvent(e *schema.Event) bool {
 	if !e.End.IsZero() {
 		end = e.End.UnixNano()
 	}
-	find := func(evs []eventRec) (int, bool) {
-		i := sort.Search(len(evs), func(i int) bool {
-			return compareEventKey(&evs[i], start, e.Kind, e.Place.ID, e.Source.System) >= 0
-		})
-		return i, i < len(evs) && compareEventKey(&evs[i], start, e.Kind, e.Place.ID, e.Source.System) == 0
-	}
+	key := eventKey{start, e.Kind, e.Place.ID, e.Source.System}
+	kind, _ := kindCode(e.Kind) // applyRecords refused unknown kinds
 	if cur := s.subjects[e.Subject]; cur != nil {
-		if i, ok := find(cur.events); ok && end <= eventLast(&cur.events[i]) {
+		if i, ok := s.findEvent(cur.events, key); ok && end <= eventLast(&cur.events[i]) {
 			return false
 		}
 	}
 	ss := s.subjectForWrite(e.Subject)
-	i, ok := find(ss.events)
+	i, ok := s.findEvent(ss.events, key)
 	if ok {
 		old := &ss.events[i]
-		s.digest.remove(eventHash(e.Subject, old))
+		s.digest.remove(s.eventHash(e.Subject, old))
 		old.end = end
-		s.digest.add(eventHash(e.Subject, old))
+		s.digest.add(s.eventHash(e.Subject, old))
 		s.indexEvent(e.Subject, old)
 		return true
 	}
 	_, off := e.Start.Zone()
 	rec := eventRec{
 		start: start, end: end, offset: int32(off),
-		kind: e.Kind, place: s.internPlace(e.Place), region: e.Region,
-		system: e.Source.System, recordID: e.Source.RecordID,
+		kind: kind, place: s.internPlace(e.Place), region: s.regions.code(e.Region),
+		system: s.systems.code(e.Source.System), recordID: e.Source.RecordID,
 	}
 	ss.events = append(ss.events, eventRec{})
 	copy(ss.events[i+1:], ss.events[i:])
 	ss.events[i] = rec
 	s.counts.events++
-	s.digest.add(eventHash(e.Subject, &rec))
+	s.digest.add(s.eventHash(e.Subject, &rec))
 	s.indexEvent(e.Subject, &rec)
 	return true
 }
@@ -380,7 +410,7 @@ func (s *State) sweep(now time.Time) {
 		evs := ss.events[:0]
 		for i := range ss.events {
 			if eventLast(&ss.events[i]) < cutoff {
-				s.digest.remove(eventHash(subject, &ss.events[i]))
+				s.digest.remove(s.eventHash(subject, &ss.events[i]))
 				s.unindexEvent(subject, &ss.events[i])
 				s.counts.events--
 				continue
@@ -467,15 +497,15 @@ func init() {
 }
 
 // event rebuilds the v1 event.
-func (e *eventRec) event(subject string) schema.Event {
+func (s *State) event(subject string, e *eventRec) schema.Event {
 	loc := zoneFor(e.offset)
 	ev := schema.Event{
 		Subject: subject,
-		Region:  e.region,
-		Kind:    e.kind,
+		Region:  s.regions.name(e.region),
+		Kind:    kindNames[e.kind],
 		Place:   *e.place.cur,
 		Start:   time.Unix(0, e.start).In(loc),
-		Source:  schema.Source{System: e.system, RecordID: e.recordID},
+		Source:  schema.Source{System: s.systems.name(e.system), RecordID: e.recordID},
 	}
 	if e.end != 0 {
 		ev.End = time.Unix(0, e.end).In(loc)
