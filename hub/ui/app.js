@@ -226,6 +226,10 @@
     return Math.floor(hrs / 24) + ' d ' + (hrs % 24) + ' h';
   }
 
+  function plural(n, one, many) {
+    return n + ' ' + (n === 1 ? one : many);
+  }
+
   function shortSubject(s) {
     return s.slice(0, 12) + '…';
   }
@@ -523,7 +527,7 @@
       h('h3', {}, 'Regional statuses'),
       regions.length
         ? table(['Region', 'Colour', 'Local code', 'Reasons', 'Issued', 'Valid until', 'Nucleic-acid test', 'Vaccination', 'Source'], regions, { id: 'regions-table' })
-        : h('p', { class: 'muted' }, 'No regional status on record; the colour comes from the itinerary alone.'));
+        : h('p', { class: 'muted' }, st.color === 'unknown' ? 'No regional status on record.' : 'No regional status on record; the colour comes from the itinerary alone.'));
     return st;
   }
 
@@ -612,6 +616,7 @@
       return;
     }
     const path = groups.map((g) => cityName(g.city));
+    const distinctCities = new Set(cities.map((c) => c.region)).size;
     const positions = cityPositions(groups);
     const unplaced = [...new Set(groups.filter((g) => !positions.has(g.city.region)).map((g) => cityName(g.city) + ' (' + g.city.region + ')'))];
     const timeline = h('ol', { class: 'timeline', id: 'timeline' }, groups.map((g) => h('li', { class: 'visit', dataset: { region: g.city.region } },
@@ -633,13 +638,13 @@
           h('span', { class: 'event-extra muted small' },
             isFinite(dur) && dur > 0 ? fmtDuration(dur) + ' · ' : '', ev.source ? ev.source.system : ''),
           risky ? h('span', { class: 'badge badge-yellow small' }, h('span', { 'aria-hidden': 'true' }, '▲'), ' in a risk area') : null);
-      }))))); 
+      })))));
     sectionState(box, 'ready');
     box.dataset.subject = subject;
     clear(box,
       h('h2', { id: 'trajectory-h' }, 'Trajectory'),
       h('p', { class: 'path-summary', id: 'city-path' },
-        h('strong', {}, events.length + ' event' + (events.length === 1 ? '' : 's') + ' in ' + new Set(cities.map((c) => c.region)).size + ' cit' + (new Set(cities.map((c) => c.region)).size === 1 ? 'y' : 'ies') + ': '),
+        h('strong', {}, plural(events.length, 'event', 'events') + ' in ' + plural(distinctCities, 'city', 'cities') + ': '),
         h('span', { lang: 'zh-CN' }, path.join(' → '))),
       h('div', { class: 'traj-grid' },
         h('figure', { class: 'map' }, cityMap(groups, positions),
