@@ -163,6 +163,9 @@ func (r *Record) rejectInvalid(what string, err error) {
 	})
 }
 
+// MaxBatchID is the longest batch ID, in bytes, schema v1 accepts.
+const MaxBatchID = 128
+
 // PayloadBatchID derives a stable batch ID from the payload bytes, for
 // formats that carry none: the format ID and the first 16 hex digits of the
 // payload's SHA-256.

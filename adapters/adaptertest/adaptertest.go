@@ -1,6 +1,8 @@
 // Package adaptertest holds the shared test harness for adapters: golden
-// files, the encode/decode round trip, and fuzz seeding. Every adapter package
-// uses it so that every format is held to the same contract.
+// files and the readable sources of binary ones, the encode/decode round
+// trip, sampler checks, privacy checks on messages, fuzzing and benchmarks.
+// Every adapter package uses it so that every format is held to the same
+// contract.
 //
 // Golden files live in the adapter's testdata/golden/ directory, one case per
 // base name:
@@ -21,6 +23,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -332,6 +335,15 @@ func Fuzz(t *testing.T, a adapters.Adapter, opts adapters.DecodeOptions, raw []b
 	}
 }
 
+// FuzzGolden fuzzes a's Decode (see Fuzz), seeded with the golden inputs
+// in dir.
+func FuzzGolden(f *testing.F, a adapters.Adapter, dir string, opts adapters.DecodeOptions) {
+	SeedCorpus(f, dir)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		Fuzz(t, a, opts, b)
+	})
+}
+
 // SeedCorpus adds every golden input in dir to f.
 func SeedCorpus(f *testing.F, dir string) {
 	inputs, _ := filepath.Glob(filepath.Join(dir, "*.in"))
@@ -342,4 +354,18 @@ func SeedCorpus(f *testing.F, dir string) {
 		}
 		f.Add(b)
 	}
+}
+
+// Registered fails unless an adapter of a's type is registered under a's
+// ID, and returns it.
+func Registered(t *testing.T, a adapters.Adapter) adapters.Adapter {
+	t.Helper()
+	got, ok := adapters.Lookup(a.ID())
+	if !ok {
+		t.Fatalf("%s is not registered", a.ID())
+	}
+	if reflect.TypeOf(got) != reflect.TypeOf(a) {
+		t.Fatalf("registered adapter is %T, want %T", got, a)
+	}
+	return got
 }

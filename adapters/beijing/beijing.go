@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/jsonexport"
+	"github.com/codefed/codefed/adapters/internal/redact"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -79,9 +79,6 @@ var scanKinds = map[string]string{
 // tools carry it, and encoding/json refuses it.
 var utf8BOM = []byte("\xef\xbb\xbf")
 
-// maxBatchID is the longest batch ID the v1 schema accepts.
-const maxBatchID = 128
-
 // export is the payload with its records left raw, for reading them one by
 // one.
 type export struct {
@@ -144,8 +141,8 @@ func (Adapter) Decode(raw []byte, opts adapters.DecodeOptions) (*adapters.Result
 	batchID := opts.BatchID
 	if batchID == "" {
 		batchID = batchNo
-		if len(batchID) > maxBatchID {
-			return nil, fmt.Errorf("beijing: read export: batch number (pcbh) is %d bytes, at most %d", len(batchID), maxBatchID)
+		if len(batchID) > adapters.MaxBatchID {
+			return nil, fmt.Errorf("beijing: read export: batch number (pcbh) is %d bytes, at most %d", len(batchID), adapters.MaxBatchID)
 		}
 		if batchID == "" {
 			batchID = adapters.PayloadBatchID("beijing", raw)
@@ -154,7 +151,7 @@ func (Adapter) Decode(raw []byte, opts adapters.DecodeOptions) (*adapters.Result
 	b := adapters.NewBuilder(Region, batchID)
 	for i := range items {
 		if e := items[i].readErr; e != nil {
-			b.Reject(i, e.ref, e.field, e.err)
+			b.Reject(i, e.Ref, e.Field, e.Err)
 			continue
 		}
 		decodeRecord(b, i, &items[i].record, opts.Subjects)
@@ -165,12 +162,7 @@ func (Adapter) Decode(raw []byte, opts adapters.DecodeOptions) (*adapters.Result
 // item is a record as read, or why it could not be read.
 type item struct {
 	record
-	readErr *readError
-}
-
-type readError struct {
-	ref, field string
-	err        error
+	readErr *jsonexport.Problem
 }
 
 // readExport reads the batch number and the records. Most payloads are read
@@ -189,20 +181,17 @@ func readExport(body []byte) (batchNo string, items []item, err error) {
 	case errors.As(err, &te):
 		var ex export
 		if err := json.Unmarshal(body, &ex); err != nil {
-			return "", nil, payloadError(err)
+			return "", nil, jsonexport.PayloadError(err)
 		}
 		fast.BatchNo, fast.Records = ex.BatchNo, nil
 		if ex.Records != nil {
 			fast.Records = make([]item, len(ex.Records))
 		}
 		for i, msg := range ex.Records {
-			if err := json.Unmarshal(msg, &fast.Records[i].record); err != nil {
-				field, err := recordError(err)
-				fast.Records[i].readErr = &readError{recordID(msg), field, err}
-			}
+			fast.Records[i].readErr = records.Decode(msg, &fast.Records[i].record)
 		}
 	default:
-		return "", nil, payloadError(err)
+		return "", nil, jsonexport.PayloadError(err)
 	}
 	if fast.Records == nil {
 		return "", nil, errors.New("no record list (jls)")
@@ -210,22 +199,14 @@ func readExport(body []byte) (batchNo string, items []item, err error) {
 	return fast.BatchNo, fast.Records, nil
 }
 
-// payloadError turns encoding/json's errors about the envelope into messages
-// that say where the payload broke. A type error is not wrapped: its message
-// would repeat the value.
-func payloadError(err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Errorf("malformed json at byte %d: %w", se.Offset, err)
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		if te.Field == "" {
-			return fmt.Errorf("export is a json %s, want an object", jsonKind(te.Value))
-		}
-		return fmt.Errorf("header field %s is a json %s", te.Field, jsonKind(te.Value))
-	}
-	return err
+// records reads the records one by one when one of them does not fit.
+var records = jsonexport.Records{
+	// The format's only integers of this width are epoch milliseconds.
+	Wants: map[string]string{
+		"int64":  "an integer (epoch milliseconds)",
+		"*int64": "an integer (epoch milliseconds)",
+	},
+	Ref: recordID,
 }
 
 // recordID reads only jlbh of a record that failed to decode as a whole, so
@@ -238,40 +219,6 @@ func recordID(msg json.RawMessage) string {
 	return id.ID
 }
 
-// recordError names the native field of a record that has the wrong JSON
-// type. The message names the JSON type, never the value.
-func recordError(err error) (string, error) {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		if te.Field == "" {
-			return "", fmt.Errorf("record is a json %s, want an object", jsonKind(te.Value))
-		}
-		return te.Field, fmt.Errorf("is a json %s, want %s", jsonKind(te.Value), goKind(te.Type.String()))
-	}
-	return "", fmt.Errorf("cannot read record: %w", err)
-}
-
-// jsonKind drops the literal from encoding/json's value description
-// ("number 1.5" becomes "number") so that no value reaches a message.
-func jsonKind(v string) string {
-	kind, _, _ := strings.Cut(v, " ")
-	return kind
-}
-
-func goKind(t string) string {
-	switch t {
-	case "string":
-		return "a string"
-	case "int64", "*int64":
-		return "an integer (epoch milliseconds)"
-	case "int", "*int":
-		return "an integer"
-	case "float64", "*float64":
-		return "a number"
-	}
-	return "an object or array of the documented shape"
-}
-
 func decodeRecord(b *adapters.Builder, i int, rec *record, subjects *schema.Pseudonymizer) {
 	r := b.Record(i, rec.ID)
 	if rec.ID == "" {
@@ -280,7 +227,7 @@ func decodeRecord(b *adapters.Builder, i int, rec *record, subjects *schema.Pseu
 	}
 	docType, ok := docTypes[rec.DocType]
 	if !ok {
-		r.Reject("zjlx", fmt.Errorf("unknown document type code %s", shown(rec.DocType)))
+		r.Reject("zjlx", fmt.Errorf("unknown document type code %s", redact.Code(rec.DocType)))
 		return
 	}
 	subject, err := subjects.Subject(docType, rec.DocNumber)
@@ -371,16 +318,16 @@ func mapStatus(status, kind string) (color string, reasons []string, local *sche
 		case kind == "":
 			warn = errors.New("pop-up kind is missing; kept as a pop-up of unknown kind")
 		default:
-			warn = fmt.Errorf("unknown pop-up kind %s; kept as a pop-up of unknown kind", shown(kind))
+			warn = fmt.Errorf("unknown pop-up kind %s; kept as a pop-up of unknown kind", redact.Code(kind))
 		}
 		return schema.Yellow, []string{schema.ReasonCannotConfirm}, local, nil, warn
 	case "":
 		return "", nil, nil, &fieldError{"jkzt", errors.New("status is missing")}, nil
 	default:
-		return "", nil, nil, &fieldError{"jkzt", fmt.Errorf("unknown status %s, want 未见异常, 居家观察, 集中观察 or 弹窗", shown(status))}, nil
+		return "", nil, nil, &fieldError{"jkzt", fmt.Errorf("unknown status %s, want 未见异常, 居家观察, 集中观察 or 弹窗", redact.Code(status))}, nil
 	}
 	if kind != "" {
-		return "", nil, nil, &fieldError{"tclx", fmt.Errorf("pop-up kind %s given but status is %s", shown(kind), status)}, nil
+		return "", nil, nil, &fieldError{"tclx", fmt.Errorf("pop-up kind %s given but status is %s", redact.Code(kind), status)}, nil
 	}
 	return color, reasons, &schema.Local{Label: status}, nil, nil
 }
@@ -391,7 +338,7 @@ func decodeNAT(n *nat) (*schema.NAT, *fieldError) {
 		if n.Result == "" {
 			return nil, &fieldError{"hsjc.jg", errors.New("test result is missing")}
 		}
-		return nil, &fieldError{"hsjc.jg", fmt.Errorf("unknown test result %s, want 阴性, 阳性 or 待出结果", shown(n.Result))}
+		return nil, &fieldError{"hsjc.jg", fmt.Errorf("unknown test result %s, want 阴性, 阳性 or 待出结果", redact.Code(n.Result))}
 	}
 	out := &schema.NAT{Result: result, Lab: n.Lab}
 	if n.SampledAt != nil {
@@ -424,7 +371,7 @@ func decodeScan(s *scan, subject string) (schema.Event, *fieldError) {
 	}
 	kind, ok := scanKinds[s.Kind]
 	if !ok {
-		return schema.Event{}, &fieldError{"lx", fmt.Errorf("unknown scan kind %s, want 1 (place code) or 2 (entry checkpoint)", shown(s.Kind))}
+		return schema.Event{}, &fieldError{"lx", fmt.Errorf("unknown scan kind %s, want 1 (place code) or 2 (entry checkpoint)", redact.Code(s.Kind))}
 	}
 	if s.PlaceID == "" {
 		return schema.Event{}, &fieldError{"csbm", errors.New("place code is missing")}
@@ -475,31 +422,4 @@ func epochMillis(ms int64) (time.Time, error) {
 		return time.Time{}, errors.New("epoch milliseconds out of range: before 2020 or from 2100 (seconds written for milliseconds?)")
 	}
 	return adapters.FromEpochMillis(ms), nil
-}
-
-// shown quotes a native value for an error message when it cannot be
-// personal data: short ASCII with few digits, as codes are. Anything else
-// (which might be a name or a document number in the wrong field) is
-// described by its length only.
-func shown(v string) string {
-	digits := 0
-	for i := 0; i < len(v); i++ {
-		if v[i] >= utf8.RuneSelf {
-			return notShown(v)
-		}
-		if v[i] >= '0' && v[i] <= '9' {
-			digits++
-		}
-	}
-	if len(v) > 16 || digits > 5 {
-		return notShown(v)
-	}
-	return strconv.Quote(v)
-}
-
-func notShown(v string) string {
-	if n := utf8.RuneCountInString(v); n != 1 {
-		return fmt.Sprintf("(%d characters, not shown)", n)
-	}
-	return "(1 character, not shown)"
 }

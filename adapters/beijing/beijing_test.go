@@ -3,8 +3,6 @@ package beijing_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -22,11 +20,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestRegistered(t *testing.T) {
-	a, ok := adapters.Lookup("beijing")
-	if !ok {
-		t.Fatal("beijing is not registered")
-	}
-	if got := a.Regions(); !slices.Equal(got, []string{"110000"}) {
+	if got := adaptertest.Registered(t, beijing.Adapter{}).Regions(); !slices.Equal(got, []string{"110000"}) {
 		t.Errorf("Regions() = %v", got)
 	}
 }
@@ -38,11 +32,7 @@ func decodeOne(t *testing.T, rec map[string]any) *adapters.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := beijing.Adapter{}.Decode(raw, adapters.DecodeOptions{Subjects: adaptertest.Subjects(t)})
-	if err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	return res
+	return adaptertest.Decode(t, beijing.Adapter{}, raw, adapters.DecodeOptions{})
 }
 
 func baseRecord(kv ...any) map[string]any {
@@ -158,43 +148,7 @@ func TestWrongJSONTypeNamesField(t *testing.T) {
 // No rejection or warning may repeat a document number or a name found in
 // the golden inputs.
 func TestMessagesCarryNoPersonalData(t *testing.T) {
-	inputs, _ := filepath.Glob("testdata/golden/*.in")
-	for _, in := range inputs {
-		raw, err := os.ReadFile(in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ex struct {
-			Records []json.RawMessage `json:"jls"`
-		}
-		if json.Unmarshal(raw, &ex) != nil {
-			continue
-		}
-		var personal []string
-		for _, m := range ex.Records {
-			var r struct {
-				Doc  any    `json:"zjhm"`
-				Name string `json:"xm"`
-			}
-			if json.Unmarshal(m, &r) == nil {
-				if r.Doc != nil {
-					personal = append(personal, fmt.Sprint(r.Doc))
-				}
-				personal = append(personal, r.Name)
-			}
-		}
-		res, err := beijing.Adapter{}.Decode(raw, adapters.DecodeOptions{Subjects: adaptertest.Subjects(t)})
-		if err != nil {
-			continue
-		}
-		for _, e := range slices.Concat(res.Rejected, res.Warnings) {
-			for _, p := range personal {
-				if p != "" && strings.Contains(e.Error(), p) {
-					t.Errorf("%s: message %q carries personal data", in, e)
-				}
-			}
-		}
-	}
+	adaptertest.MessagesCarryNoPersonalData(t, beijing.Adapter{}, "testdata/golden", adaptertest.PersonalInJSON("jls", "zjhm", "xm"))
 }
 
 func TestBatchID(t *testing.T) {
@@ -287,76 +241,31 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-// Sample feeds region simulators and the development cluster: n people
-// within the window, every one of whose statuses and scans survives the
-// format.
+// Sample feeds region simulators and the development cluster; its pop-ups
+// survive the format like everything else.
 func TestSampleRoundTrips(t *testing.T) {
-	const span = 13 * 24 * time.Hour
-	for _, start := range []time.Time{
-		time.Date(2022, 1, 2, 12, 0, 0, 0, adapters.Beijing),
-		time.Date(2022, 3, 1, 8, 0, 30, 250_500_000, adapters.Beijing),
-		time.Date(2022, 11, 20, 23, 59, 59, 999_999_999, time.UTC),
-	} {
-		for _, seed := range []uint64{3, 7, 41} {
-			t.Run(fmt.Sprint(seed, "-", start.Format(time.RFC3339Nano)), func(t *testing.T) {
-				people := beijing.Adapter{}.Sample(seed, 40, start, span)
-				if len(people) != 40 {
-					t.Fatalf("%d people, want 40", len(people))
+	adaptertest.SampleRoundTrips(t, beijing.Adapter{}, func(t *testing.T, people []adapters.Person, res *adapters.Result) {
+		var sampled, decoded int
+		for _, p := range people {
+			for _, st := range p.Statuses {
+				if slices.Contains(st.Reasons, schema.ReasonCannotConfirm) {
+					sampled++
 				}
-				var statuses, events, popUps int
-				for _, p := range people {
-					for _, st := range p.Statuses {
-						statuses++
-						if st.IssuedAt.Before(start) || !st.IssuedAt.Before(start.Add(span)) {
-							t.Errorf("status issued at %v, outside the window", st.IssuedAt)
-						}
-						if slices.Contains(st.Reasons, schema.ReasonCannotConfirm) {
-							popUps++
-						}
-					}
-					for _, ev := range p.Events {
-						events++
-						if ev.Start.Before(start) || !ev.Start.Before(start.Add(span)) {
-							t.Errorf("scan at %v, outside the window", ev.Start)
-						}
-					}
-				}
-				raw, err := beijing.Adapter{}.Encode(people, adapters.EncodeOptions{At: start.Add(span)})
-				if err != nil {
-					t.Fatalf("encode: %v", err)
-				}
-				res, err := beijing.Adapter{}.Decode(raw, adapters.DecodeOptions{Subjects: adaptertest.Subjects(t)})
-				if err != nil {
-					t.Fatalf("decode: %v", err)
-				}
-				for _, r := range res.Rejected {
-					t.Errorf("rejected: %v", r)
-				}
-				if len(res.Warnings) > 0 {
-					t.Errorf("warnings: %v", res.Warnings)
-				}
-				if len(res.Batch.Statuses) != statuses || len(res.Batch.Events) != events || statuses == 0 {
-					t.Errorf("decoded %d statuses and %d events, sampled %d and %d", len(res.Batch.Statuses), len(res.Batch.Events), statuses, events)
-				}
-				var decodedPopUps int
-				for _, st := range res.Batch.Statuses {
-					if slices.Contains(st.Reasons, schema.ReasonCannotConfirm) {
-						decodedPopUps++
-					}
-				}
-				if decodedPopUps != popUps {
-					t.Errorf("%d pop-ups decoded, %d sampled", decodedPopUps, popUps)
-				}
-			})
+			}
 		}
-	}
+		for _, st := range res.Batch.Statuses {
+			if slices.Contains(st.Reasons, schema.ReasonCannotConfirm) {
+				decoded++
+			}
+		}
+		if decoded != sampled {
+			t.Errorf("%d pop-ups decoded, %d sampled", decoded, sampled)
+		}
+	})
 }
 
 func FuzzDecode(f *testing.F) {
-	adaptertest.SeedCorpus(f, "testdata/golden")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		adaptertest.Fuzz(t, beijing.Adapter{}, adapters.DecodeOptions{}, b)
-	})
+	adaptertest.FuzzGolden(f, beijing.Adapter{}, "testdata/golden", adapters.DecodeOptions{})
 }
 
 func BenchmarkDecode(b *testing.B) {
@@ -366,15 +275,7 @@ func BenchmarkDecode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	opts := adapters.DecodeOptions{Subjects: adaptertest.Subjects(b)}
-	b.SetBytes(int64(len(raw)))
-	for b.Loop() {
-		res, err := beijing.Adapter{}.Decode(raw, opts)
-		if err != nil || len(res.Rejected) > 0 {
-			b.Fatalf("decode: %v %v", err, res.Rejected)
-		}
-	}
-	b.ReportMetric(float64(records*b.N)/b.Elapsed().Seconds(), "records/s")
+	adaptertest.BenchmarkDecode(b, beijing.Adapter{}, raw, records)
 }
 
 // A first-generation 15-digit card and its 18-digit upgrade are one person.

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/codes"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -37,8 +38,8 @@ func (Adapter) Encode(people []adapters.Person, opts adapters.EncodeOptions) ([]
 		if len(p.Statuses) == 0 {
 			return nil, fmt.Errorf("beijing: person %d: a record needs a status", pi)
 		}
-		docType := docTypeCode(p.DocType)
-		if docType == "" {
+		docType, ok := codes.For(docTypes, p.DocType)
+		if !ok {
 			return nil, fmt.Errorf("beijing: person %d: document type %s has no zjlx code", pi, p.DocType)
 		}
 		for si, st := range p.Statuses {
@@ -60,15 +61,6 @@ func (Adapter) Encode(people []adapters.Person, opts adapters.EncodeOptions) ([]
 		}
 	}
 	return json.Marshal(ex)
-}
-
-func docTypeCode(docType string) string {
-	for code, t := range docTypes {
-		if t == docType {
-			return code
-		}
-	}
-	return ""
 }
 
 func encodeStatus(st schema.Status) (record, error) {
@@ -100,12 +92,8 @@ func encodeStatus(st schema.Status) (record, error) {
 	}
 	if n := st.NAT; n != nil {
 		rec.NAT = &nat{Lab: n.Lab}
-		for text, result := range natResults {
-			if result == n.Result {
-				rec.NAT.Result = text
-			}
-		}
-		if rec.NAT.Result == "" {
+		var ok bool
+		if rec.NAT.Result, ok = codes.For(natResults, n.Result); !ok {
 			return record{}, fmt.Errorf("test result %q has no 健康宝 text", n.Result)
 		}
 		if !n.SampledAt.IsZero() {
@@ -133,12 +121,8 @@ func encodeEvent(ev schema.Event) (scan, error) {
 		District:  ev.Place.Region,
 		ScanAt:    millis(ev.Start.UnixMilli()),
 	}
-	for code, kind := range scanKinds {
-		if kind == ev.Kind {
-			sc.Kind = code
-		}
-	}
-	if sc.Kind == "" {
+	var ok bool
+	if sc.Kind, ok = codes.For(scanKinds, ev.Kind); !ok {
 		return scan{}, fmt.Errorf("event kind %q has no 健康宝 scan kind", ev.Kind)
 	}
 	if ev.Place.Lat != 0 {

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/redact"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -143,7 +144,7 @@ func decodeCard(b *adapters.Builder, i int, c *card, exp *export, subjects *sche
 			r.Reject(f.fieldDoc, fmt.Errorf("document type %s (%s) has no v1 document type", c.docCode, name))
 			return
 		}
-		r.Reject(f.fieldDoc, fmt.Errorf("unknown document type %s", shown(c.docCode)))
+		r.Reject(f.fieldDoc, fmt.Errorf("unknown document type %s", redact.UnlessID(c.docCode)))
 		return
 	}
 	subject, err := subjects.Subject(docType, c.docNumber)
@@ -292,38 +293,15 @@ func parseCity(name string) (city, error) {
 		return c, errors.New("empty city name")
 	}
 	if strings.ContainsAny(name, "*＊") {
-		return c, fmt.Errorf("risk mark inside %s: it may only follow a city", shown(name))
+		return c, fmt.Errorf("risk mark inside %s: it may only follow a city", redact.UnlessID(name))
 	}
 	d, ok := schema.DivisionByName(name)
 	if !ok {
-		return c, fmt.Errorf("unknown city %s", shown(name))
+		return c, fmt.Errorf("unknown city %s", redact.UnlessID(name))
 	}
 	if schema.Prefecture(d.Code) != d.Code {
-		return c, fmt.Errorf("%s is a province, not a city", shown(name))
+		return c, fmt.Errorf("%s is a province, not a city", redact.UnlessID(name))
 	}
 	c.Division = d
 	return c, nil
-}
-
-// shown quotes a bad value for an error message unless it could be a
-// document or phone number put in the wrong field: a value with a run of
-// seven or more letters and digits, four of them digits, is described by
-// its length only.
-func shown(v string) string {
-	run, nums := 0, 0
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case c >= '0' && c <= '9':
-			run, nums = run+1, nums+1
-		case c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
-			run++
-		default:
-			run, nums = 0, 0
-		}
-		if run >= 7 && nums >= 4 {
-			return fmt.Sprintf("(%d characters, not shown)", utf8.RuneCountInString(v))
-		}
-	}
-	return strconv.Quote(v)
 }

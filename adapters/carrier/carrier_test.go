@@ -20,13 +20,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestRegistered(t *testing.T) {
-	a, ok := adapters.Lookup("carrier")
-	if !ok {
-		t.Fatal("carrier is not registered")
-	}
-	if _, ok := a.(Adapter); !ok {
-		t.Fatalf("registered adapter is %T", a)
-	}
+	adaptertest.Registered(t, Adapter{})
 }
 
 // as is the adapter with Encode writing one carrier's layout, for the
@@ -409,10 +403,7 @@ func TestCityNames(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	adaptertest.SeedCorpus(f, "testdata/golden")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		adaptertest.Fuzz(t, Adapter{}, adapters.DecodeOptions{}, b)
-	})
+	adaptertest.FuzzGolden(f, Adapter{}, "testdata/golden", adapters.DecodeOptions{})
 }
 
 func BenchmarkDecode(b *testing.B) {
@@ -433,22 +424,7 @@ func BenchmarkDecode(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			opts := adapters.DecodeOptions{Subjects: adaptertest.Subjects(b)}
-			res, err := Adapter{}.Decode(raw, opts)
-			if err != nil || len(res.Rejected) > 0 {
-				b.Fatalf("decode: %v, %d rejected", err, len(res.Rejected))
-			}
-			b.SetBytes(int64(len(raw)))
-			cpu0, cpuOK := cpuTime()
-			for b.Loop() {
-				if _, err := (Adapter{}).Decode(raw, opts); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(records*b.N)/b.Elapsed().Seconds(), "records/s")
-			if cpu1, ok := cpuTime(); ok && cpuOK && cpu1 > cpu0 {
-				b.ReportMetric(float64(records*b.N)/(cpu1-cpu0).Seconds(), "records/cpu-s")
-			}
+			res := adaptertest.BenchmarkDecode(b, Adapter{}, raw, records)
 			b.ReportMetric(float64(len(res.Batch.Events))/records, "events/record")
 		})
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/codes"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -48,10 +49,7 @@ func EncodeAs(c Carrier, people []adapters.Person, opts adapters.EncodeOptions) 
 	if !ok {
 		return nil, fmt.Errorf("carrier: unknown carrier %q", c)
 	}
-	codes := make(map[string]string, len(f.docTypes))
-	for code, t := range f.docTypes {
-		codes[t] = code
-	}
+	docCodes := codes.Invert(f.docTypes)
 	var (
 		cards  []encCard
 		region string
@@ -62,7 +60,7 @@ func EncodeAs(c Carrier, people []adapters.Person, opts adapters.EncodeOptions) 
 		if len(p.Events) == 0 {
 			continue
 		}
-		code, ok := codes[p.DocType]
+		code, ok := docCodes[p.DocType]
 		if !ok {
 			return nil, fmt.Errorf("carrier: person %d: %s exports cannot carry document type %s", i, f.name, p.DocType)
 		}

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"reflect"
 	"strings"
 	"time"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/jsonstream"
+	"github.com/codefed/codefed/adapters/internal/redact"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -134,7 +134,7 @@ func textTime(layout, human string) func(c *card) (time.Time, error) {
 		}
 		t, err := time.ParseInLocation(layout, c.timeText, adapters.Beijing)
 		if err != nil {
-			return time.Time{}, fmt.Errorf("query time %s is not %s", shown(c.timeText), human)
+			return time.Time{}, fmt.Errorf("query time %s is not %s", redact.UnlessID(c.timeText), human)
 		}
 		return t, nil
 	}
@@ -162,7 +162,7 @@ func readExport(raw []byte) (*export, error) {
 		err := json.Unmarshal(line, &h)
 		if h.FileNo != nil {
 			if err != nil {
-				_, err = jsonError(err)
+				_, err = jsonstream.Explain(err)
 				return nil, fmt.Errorf("china unicom header line: %w", err)
 			}
 			return readCUCC(&h, body[len(line):])
@@ -177,7 +177,7 @@ func readCUCC(h *cuccHeader, body []byte) (*export, error) {
 	}
 	region := h.ProvCode + "0000"
 	if len(h.ProvCode) != 2 || schema.Province(region) != region {
-		return nil, fmt.Errorf("china unicom header line: prov_code %s is not a two-digit province code", shown(h.ProvCode))
+		return nil, fmt.Errorf("china unicom header line: prov_code %s is not a two-digit province code", redact.UnlessID(h.ProvCode))
 	}
 	exp := &export{format: formats[CUCC], batchID: *h.FileNo, region: region, total: h.RecNum}
 	exp.cards = make([]card, 0, len(body)/250)
@@ -199,7 +199,7 @@ func readCUCC(h *cuccHeader, body []byte) (*export, error) {
 			if errors.As(err, &se) {
 				c.shapeErr = errors.New("line is not a JSON object")
 			} else {
-				c.shapeAt, c.shapeErr = jsonError(err)
+				c.shapeAt, c.shapeErr = jsonstream.Explain(err)
 			}
 		}
 		c.ref, c.docCode, c.docNumber, c.timeText, c.cities = rec.SerialNo, rec.CertType, rec.CertCode, rec.QueryTime, rec.Route
@@ -219,22 +219,22 @@ func readObjectExport(body []byte) (*export, error) {
 		cmcc, ctcc         []card
 		haveCMCC, haveCTCC bool
 	)
-	dec := json.NewDecoder(bytes.NewReader(body))
-	err := readObject(dec, func(key string) error {
+	dec := jsonstream.NewDecoder(body)
+	err := dec.Top(exportPayload, func(key string) error {
 		switch key {
 		case "fileId":
 			fileID = new(string)
-			return decodeField(dec, key, fileID)
+			return dec.Field(key, fileID)
 		case "provCode":
-			return decodeField(dec, key, &provCode)
+			return dec.Field(key, &provCode)
 		case "total":
-			return decodeField(dec, key, &total)
+			return dec.Field(key, &total)
 		case "records":
 			haveCMCC = true
 			cmcc = make([]card, 0, len(body)/250)
-			return readArray(dec, key, func() error {
+			return dec.Array(key, func() error {
 				var rec cmccRecord
-				c, err := shaped(dec.Decode(&rec))
+				c, err := shaped(dec.Element(&rec))
 				if err != nil {
 					return err
 				}
@@ -247,15 +247,15 @@ func readObjectExport(body []byte) (*export, error) {
 			})
 		case "requestId":
 			requestID = new(string)
-			return decodeField(dec, key, requestID)
+			return dec.Field(key, requestID)
 		case "areaCode":
-			return decodeField(dec, key, &areaCode)
+			return dec.Field(key, &areaCode)
 		case "data":
 			haveCTCC = true
 			ctcc = make([]card, 0, len(body)/250)
-			return readArray(dec, key, func() error {
+			return dec.Array(key, func() error {
 				var rec ctccRecord
-				c, err := shaped(dec.Decode(&rec))
+				c, err := shaped(dec.Element(&rec))
 				if err != nil {
 					return err
 				}
@@ -265,17 +265,10 @@ func readObjectExport(body []byte) (*export, error) {
 				return nil
 			})
 		}
-		var skip json.RawMessage
-		return dec.Decode(&skip)
+		return dec.Skip()
 	})
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return nil, errors.New("payload ends inside the export object")
-	}
 	if err != nil {
 		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the export object")
 	}
 	switch {
 	case fileID != nil && requestID != nil:
@@ -285,7 +278,7 @@ func readObjectExport(body []byte) (*export, error) {
 			return nil, fmt.Errorf("china mobile export: %w", err)
 		}
 		if !provinceCode(provCode) {
-			return nil, fmt.Errorf("china mobile export: provCode %s is not a province code", shown(provCode))
+			return nil, fmt.Errorf("china mobile export: provCode %s is not a province code", redact.UnlessID(provCode))
 		}
 		if !haveCMCC {
 			return nil, errors.New("china mobile export has no records list")
@@ -296,7 +289,7 @@ func readObjectExport(body []byte) (*export, error) {
 			return nil, fmt.Errorf("china telecom export: %w", err)
 		}
 		if !provinceCode(areaCode) {
-			return nil, fmt.Errorf("china telecom export: areaCode %s is not a province code", shown(areaCode))
+			return nil, fmt.Errorf("china telecom export: areaCode %s is not a province code", redact.UnlessID(areaCode))
 		}
 		if !haveCTCC {
 			return nil, errors.New("china telecom export has no data list")
@@ -306,18 +299,21 @@ func readObjectExport(body []byte) (*export, error) {
 	return nil, errors.New("not a carrier export: no fileId (China Mobile), requestId (China Telecom) or file_no header line (China Unicom)")
 }
 
-// shaped turns the error of decoding one record into a card that carries
-// it, or returns it when the stream itself is broken.
-func shaped(err error) (card, error) {
-	var te *json.UnmarshalTypeError
-	if err != nil && !errors.As(err, &te) {
-		return card{}, err
-	}
+// shaped turns what was wrong with the JSON shape of one record into a
+// card that carries it, or passes on err when the stream itself is broken.
+func shaped(bad *jsonstream.FieldError, err error) (card, error) {
 	var c card
-	if err != nil {
-		c.shapeAt, c.shapeErr = jsonError(err)
+	if bad != nil {
+		c.shapeAt, c.shapeErr = bad.Field, bad.Err
 	}
-	return c, nil
+	return c, err
+}
+
+// exportPayload is how messages speak of the payload; a syntax error says
+// no offset.
+var exportPayload = jsonstream.Payload{
+	Ends:     "payload ends inside the export object",
+	Trailing: "data after the export object",
 }
 
 func checkBatchID(field, id string) error {
@@ -332,104 +328,4 @@ func checkBatchID(field, id string) error {
 
 func provinceCode(code string) bool {
 	return len(code) == 6 && schema.Province(code) == code
-}
-
-// readObject reads a JSON object, calling field for each key with the
-// decoder positioned at its value.
-func readObject(dec *json.Decoder, field func(key string) error) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if tok != json.Delim('{') {
-		return fmt.Errorf("is a JSON %s, want an object", tokenKind(tok))
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		if err := field(tok.(string)); err != nil {
-			return err
-		}
-	}
-	_, err = dec.Token()
-	return err
-}
-
-// readArray reads a JSON array (null reads as empty), calling elem with the
-// decoder positioned at each element.
-func readArray(dec *json.Decoder, key string, elem func() error) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if tok == nil {
-		return nil
-	}
-	if tok != json.Delim('[') {
-		return fmt.Errorf("field %s: is a JSON %s, want an array", key, tokenKind(tok))
-	}
-	for dec.More() {
-		if err := elem(); err != nil {
-			return err
-		}
-	}
-	_, err = dec.Token()
-	return err
-}
-
-func decodeField(dec *json.Decoder, key string, v any) error {
-	err := dec.Decode(v)
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		_, err = jsonError(err)
-		return fmt.Errorf("field %s: %w", key, err)
-	}
-	return err
-}
-
-func tokenKind(tok json.Token) string {
-	switch tok.(type) {
-	case json.Delim:
-		if tok == json.Delim('[') {
-			return "array"
-		}
-		return "object"
-	case string:
-		return "string"
-	case float64, json.Number:
-		return "number"
-	case bool:
-		return "boolean"
-	}
-	return "null"
-}
-
-// jsonError restates an encoding/json type error as the native field at
-// fault ("" for the record itself) and what is wrong, without the offending
-// value: a number in the wrong place may be a phone or document number.
-func jsonError(err error) (field string, _ error) {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		got, _, _ := strings.Cut(te.Value, " ")
-		return te.Field, fmt.Errorf("is a JSON %s, want %s", got, jsonKind(te.Type))
-	}
-	return "", err
-}
-
-func jsonKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Int, reflect.Int64, reflect.Float64:
-		return "a number"
-	case reflect.Slice:
-		return "an array"
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	case reflect.Pointer:
-		return jsonKind(t.Elem())
-	}
-	return t.Kind().String()
 }

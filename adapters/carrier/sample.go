@@ -30,7 +30,7 @@ func (Adapter) Sample(seed uint64, n int, start time.Time, span time.Duration) [
 		EventKinds:      []string{schema.KindCarrierCity},
 		Places:          places,
 		Start:           start,
-		Days:            max(1, int(span/(24*time.Hour))),
+		Days:            synth.DaysIn(span),
 	})
 	// A card needs at least one city: give everyone a stay in the first
 	// one, a day into the window.

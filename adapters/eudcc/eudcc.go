@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/codes"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -170,17 +171,7 @@ func parseLine(text string) (line, error) {
 	return ln, nil
 }
 
-func regionCode(s string) bool {
-	if len(s) != 6 && len(s) != 9 || s[0] == '0' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+func regionCode(s string) bool { return codes.Region(s) && s[0] != '0' }
 
 // subject pseudonymises the accompanying document when the checkpoint
 // scanned one, else the holder's transliterated names and date of birth.

@@ -154,14 +154,7 @@ func TestTransliterate(t *testing.T) {
 // decodeQR decodes one line with the golden options.
 func decodeQR(t *testing.T, line string, opts adapters.DecodeOptions) *adapters.Result {
 	t.Helper()
-	if opts.Subjects == nil {
-		opts.Subjects = adaptertest.Subjects(t)
-	}
-	res, err := Adapter{}.Decode([]byte(line+"\n"), opts)
-	if err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	return res
+	return adaptertest.Decode(t, Adapter{}, []byte(line+"\n"), opts)
 }
 
 // stageOf decodes one line and returns the stage it was rejected at, or "".

@@ -19,7 +19,7 @@ func (Adapter) Sample(seed uint64, n int, start time.Time, span time.Duration) [
 		Region:   DefaultRegion,
 		System:   "synth",
 		Start:    start,
-		Days:     max(1, int(span/(24*time.Hour))),
+		Days:     synth.DaysIn(span),
 	}))
 }
 

@@ -1,11 +1,9 @@
 package fujian
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"strconv"
 	"strings"
@@ -13,6 +11,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/codes"
+	"github.com/codefed/codefed/adapters/internal/jsonstream"
+	"github.com/codefed/codefed/adapters/internal/redact"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -55,16 +56,10 @@ type envelope struct {
 	Code     *int64
 	Msg      string
 	HasData  bool
-	List     []parsed // nil when data has no list
+	List     []jsonstream.Item[record] // nil when data has no list
 	Total    *int
 	Page     int
 	PageSize int
-}
-
-// parsed is one native record and what was wrong with its JSON shape.
-type parsed struct {
-	rec record
-	err error
 }
 
 // namedRecord is a record as Encode writes it, with the holder's name.
@@ -159,7 +154,7 @@ func (Adapter) Decode(raw []byte, opts adapters.DecodeOptions) (*adapters.Result
 	case env.Code == nil:
 		return nil, errors.New("fujian: envelope has no code")
 	case *env.Code != 0:
-		return nil, fmt.Errorf("fujian: platform answered code %d, msg %q", *env.Code, redact(truncate(env.Msg, maxMsg)))
+		return nil, fmt.Errorf("fujian: platform answered code %d, msg %q", *env.Code, redact.Message(redact.Clip(env.Msg, maxMsg)))
 	case !env.HasData:
 		return nil, errors.New("fujian: envelope has no data")
 	case env.List == nil:
@@ -180,12 +175,11 @@ func (Adapter) Decode(raw []byte, opts adapters.DecodeOptions) (*adapters.Result
 	}
 	for i := range env.List {
 		p := &env.List[i]
-		if p.err != nil {
-			field, err := jsonError(p.err)
-			b.Record(i, p.rec.ID).Reject(field, err)
+		if p.Bad != nil {
+			b.Record(i, p.Rec.ID).Reject(p.Bad.Field, p.Bad.Err)
 			continue
 		}
-		decodeRecord(b, i, &p.rec, opts.Subjects)
+		decodeRecord(b, i, &p.Rec, opts.Subjects)
 	}
 	return b.Result(), nil
 }
@@ -206,61 +200,46 @@ func (env *envelope) expectedLen() (n int, ok bool) {
 
 func (env *envelope) paged() bool { return env.Page > 0 && env.PageSize > 0 }
 
-// readEnvelope streams the payload: json.Unmarshal into raw messages would
-// scan every record four times, a Decoder scans it twice, and decoding
-// is the largest cost of a record after schema validation.
+// notInteger words the error for a JSON number an integer field cannot
+// hold, rather than the general "is a JSON number, want a number".
+var notInteger = map[reflect.Kind]string{
+	reflect.Int:   "is not an integer",
+	reflect.Int64: "is not an integer",
+}
+
 func readEnvelope(raw []byte) (*envelope, error) {
 	env := &envelope{}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	present, err := readObject(dec, "", func(key string) error {
+	dec := jsonstream.NewDecoder(raw)
+	dec.NotInteger = notInteger
+	err := dec.Top(jsonstream.Envelope, func(key string) error {
 		switch key {
 		case "code":
-			return decodeField(dec, key, &env.Code)
+			return dec.Field(key, &env.Code)
 		case "msg":
-			return decodeField(dec, key, &env.Msg)
+			return dec.Field(key, &env.Msg)
 		case "data":
 			var err error
-			env.HasData, err = readObject(dec, key, func(key string) error {
+			env.HasData, err = dec.OptionalObject(key, func(key string) error {
 				switch key {
 				case "list":
-					env.List = make([]parsed, 0, len(raw)/400)
-					return readArray(dec, "data."+key, func() error {
-						env.List = append(env.List, parsed{})
-						p := &env.List[len(env.List)-1]
-						p.err = dec.Decode(&p.rec)
-						var te *json.UnmarshalTypeError
-						if p.err != nil && !errors.As(p.err, &te) {
-							return p.err // the stream itself is broken
-						}
-						return nil
-					})
+					var err error
+					env.List, err = jsonstream.Items[record](dec, "data."+key, len(raw)/400)
+					return err
 				case "total":
-					return decodeField(dec, "data."+key, &env.Total)
+					return dec.Field("data."+key, &env.Total)
 				case "page":
-					return decodeField(dec, "data."+key, &env.Page)
+					return dec.Field("data."+key, &env.Page)
 				case "pageSize":
-					return decodeField(dec, "data."+key, &env.PageSize)
+					return dec.Field("data."+key, &env.PageSize)
 				}
-				return skip(dec)
+				return dec.Skip()
 			})
 			return err
 		}
-		return skip(dec)
+		return dec.Skip()
 	})
-	var syntax *json.SyntaxError
-	switch {
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return nil, errors.New("payload ends inside the envelope")
-	case errors.As(err, &syntax):
-		return nil, fmt.Errorf("at byte %d: %w", syntax.Offset, err)
-	case err != nil:
+	if err != nil {
 		return nil, err
-	}
-	if !present {
-		return nil, errors.New("is a JSON null, want an object")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the envelope object")
 	}
 	return env, nil
 }
@@ -389,54 +368,6 @@ type warning struct {
 	err   error
 }
 
-// redact hides every run of ASCII letters and digits that holds six digits
-// or more in the platform's msg: an upstream error may quote the document
-// or phone number it failed on, and errors must never carry one.
-func redact(msg string) string {
-	var out strings.Builder
-	for len(msg) > 0 {
-		i := strings.IndexFunc(msg, isAlnum)
-		if i < 0 {
-			out.WriteString(msg)
-			break
-		}
-		out.WriteString(msg[:i])
-		msg = msg[i:]
-		j := strings.IndexFunc(msg, func(r rune) bool { return !isAlnum(r) })
-		if j < 0 {
-			j = len(msg)
-		}
-		if word := msg[:j]; digitCount(word) >= 6 {
-			out.WriteString("***")
-		} else {
-			out.WriteString(word)
-		}
-		msg = msg[j:]
-	}
-	return out.String()
-}
-
-func isAlnum(r rune) bool {
-	return r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z'
-}
-
-func digitCount(s string) int {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			n++
-		}
-	}
-	return n
-}
-
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
-}
-
 // Encode implements adapters.Adapter.
 func (Adapter) Encode(people []adapters.Person, opts adapters.EncodeOptions) ([]byte, error) {
 	type page struct {
@@ -451,7 +382,7 @@ func (Adapter) Encode(people []adapters.Person, opts adapters.EncodeOptions) ([]
 		Data page   `json:"data"`
 	}{Msg: "success", Data: page{List: []namedRecord{}, Page: 1}}
 	for pi, p := range people {
-		certType, ok := reverse(certTypes, p.DocType)
+		certType, ok := codes.For(certTypes, p.DocType)
 		if !ok {
 			return nil, fmt.Errorf("fujian: person %d: document type %q has no certType label", pi, p.DocType)
 		}
@@ -486,15 +417,15 @@ func encodeStatus(st *schema.Status) (record, error) {
 	if rec.CodeStatus == nil {
 		return rec, fmt.Errorf("colour %q has no codeStatus", st.Color)
 	}
-	codes := make([]string, 0, len(st.Reasons))
+	native := make([]string, 0, len(st.Reasons))
 	for _, reason := range st.Reasons {
-		code, ok := reverse(reasonCodes, reason)
+		code, ok := codes.For(reasonCodes, reason)
 		if !ok {
 			return rec, fmt.Errorf("reason %q has no reason code", reason)
 		}
-		codes = append(codes, code)
+		native = append(native, code)
 	}
-	rec.ReasonCodes = strings.Join(codes, ",")
+	rec.ReasonCodes = strings.Join(native, ",")
 	if st.IssuedAt.IsZero() {
 		return rec, errors.New("no issue time")
 	}
@@ -509,7 +440,7 @@ func encodeStatus(st *schema.Status) (record, error) {
 	}
 	if n := st.NAT; n != nil {
 		var ok bool
-		if rec.NATResult, ok = reverse(natResults, n.Result); !ok {
+		if rec.NATResult, ok = codes.For(natResults, n.Result); !ok {
 			return rec, fmt.Errorf("test result %q has no natResult label", n.Result)
 		}
 		rec.NATOrg = n.Lab
@@ -539,128 +470,4 @@ func formatTime(t time.Time) (string, error) {
 		return "", errors.New("time has a fraction of a second, the format holds whole seconds")
 	}
 	return t.In(adapters.Beijing).Format(timeLayout), nil
-}
-
-func reverse(m map[string]string, value string) (string, bool) {
-	for k, v := range m {
-		if v == value {
-			return k, true
-		}
-	}
-	return "", false
-}
-
-// readObject reads a JSON object (or null, reported as absent) from dec,
-// calling field for each key with the decoder positioned at its value.
-func readObject(dec *json.Decoder, key string, field func(key string) error) (present bool, err error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return false, err
-	}
-	if tok == nil {
-		return false, nil
-	}
-	if tok != json.Delim('{') {
-		if key == "" {
-			return false, fmt.Errorf("is a JSON %s, want an object", tokenKind(tok))
-		}
-		return false, fmt.Errorf("field %s: is a JSON %s, want an object", key, tokenKind(tok))
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return false, err
-		}
-		if err := field(tok.(string)); err != nil {
-			return false, err
-		}
-	}
-	_, err = dec.Token()
-	return true, err
-}
-
-// readArray reads a JSON array (or null, which reads as empty) from dec,
-// calling elem with the decoder positioned at each element.
-func readArray(dec *json.Decoder, key string, elem func() error) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if tok == nil {
-		return nil
-	}
-	if tok != json.Delim('[') {
-		return fmt.Errorf("field %s: is a JSON %s, want an array", key, tokenKind(tok))
-	}
-	for dec.More() {
-		if err := elem(); err != nil {
-			return err
-		}
-	}
-	_, err = dec.Token()
-	return err
-}
-
-func skip(dec *json.Decoder) error {
-	var v json.RawMessage
-	return dec.Decode(&v)
-}
-
-func decodeField(dec *json.Decoder, key string, v any) error {
-	err := dec.Decode(v)
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		_, err = jsonError(err)
-		return fmt.Errorf("field %s: %w", key, err)
-	}
-	return err
-}
-
-func tokenKind(tok json.Token) string {
-	switch tok.(type) {
-	case json.Delim:
-		if tok == json.Delim('[') {
-			return "array"
-		}
-		return "object"
-	case string:
-		return "string"
-	case float64, json.Number:
-		return "number"
-	case bool:
-		return "boolean"
-	}
-	return "null"
-}
-
-// jsonError restates an encoding/json error as the native field at fault
-// ("" for the record itself) and what is wrong, without Go type names and
-// without the offending value: a number in the wrong place may be a
-// document number.
-func jsonError(err error) (field string, _ error) {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		got, _, _ := strings.Cut(te.Value, " ")
-		if got == "number" && (te.Type.Kind() == reflect.Int || te.Type.Kind() == reflect.Int64) {
-			return te.Field, errors.New("is not an integer")
-		}
-		return te.Field, fmt.Errorf("is a JSON %s, want %s", got, jsonKind(te.Type))
-	}
-	return "", err
-}
-
-func jsonKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Int, reflect.Int64, reflect.Float64:
-		return "a number"
-	case reflect.Slice:
-		return "an array"
-	case reflect.Struct, reflect.Map, reflect.Pointer:
-		return "an object"
-	case reflect.Bool:
-		return "a boolean"
-	}
-	return t.Kind().String()
 }

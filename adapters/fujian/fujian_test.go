@@ -17,11 +17,7 @@ func TestGolden(t *testing.T) {
 
 func decode(t *testing.T, payload string) *adapters.Result {
 	t.Helper()
-	res, err := Adapter{}.Decode([]byte(payload), adapters.DecodeOptions{Subjects: adaptertest.Subjects(t)})
-	if err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	return res
+	return adaptertest.Decode(t, Adapter{}, []byte(payload), adapters.DecodeOptions{})
 }
 
 // page wraps records in a successful envelope.
@@ -180,28 +176,7 @@ func TestReasonCodes(t *testing.T) {
 	if len(res.Warnings) != 2 {
 		t.Errorf("warnings %v, want one for the empty code and one for 7", res.Warnings)
 	}
-	seen := map[string]bool{}
-	for _, code := range reasonCodes {
-		if seen[code] {
-			t.Errorf("reason %s has two codes", code)
-		}
-		seen[code] = true
-	}
-	for _, code := range []string{
-		schema.ReasonNATNegative48h, schema.ReasonNATNegative72h, schema.ReasonNATNegative,
-		schema.ReasonNATPositive, schema.ReasonNATPending, schema.ReasonNATOverdue,
-		schema.ReasonConfirmedCase, schema.ReasonCloseContact, schema.ReasonSecondaryContact,
-		schema.ReasonFromRiskArea, schema.ReasonHomeQuarantine, schema.ReasonCentralQuarantine,
-		schema.ReasonInbound, schema.ReasonFeverClinic, schema.ReasonCannotConfirm,
-		schema.ReasonNoAbnormality, schema.ReasonVaccinated, schema.ReasonRecovered, schema.ReasonRiskGroup,
-	} {
-		if !seen[code] {
-			t.Errorf("reason %s has no code", code)
-		}
-	}
-	if seen[schema.ReasonVisitedRiskArea] {
-		t.Errorf("visited_risk_area is derived by the hub and must not come from a region")
-	}
+	adaptertest.ReasonTable(t, reasonCodes, "code")
 }
 
 func TestNoDocumentNumberInErrors(t *testing.T) {
@@ -256,18 +231,11 @@ func TestEncodeRefuses(t *testing.T) {
 }
 
 func TestRegistered(t *testing.T) {
-	if a, ok := adapters.Lookup("fujian"); !ok {
-		t.Fatal("fujian is not registered")
-	} else if _, ok := a.(Adapter); !ok {
-		t.Errorf("registered adapter is %T", a)
-	}
+	adaptertest.Registered(t, Adapter{})
 }
 
 func FuzzDecode(f *testing.F) {
-	adaptertest.SeedCorpus(f, "testdata/golden")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		adaptertest.Fuzz(t, Adapter{}, adapters.DecodeOptions{}, b)
-	})
+	adaptertest.FuzzGolden(f, Adapter{}, "testdata/golden", adapters.DecodeOptions{})
 }
 
 func BenchmarkDecode(b *testing.B) {
@@ -277,20 +245,5 @@ func BenchmarkDecode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	opts := adapters.DecodeOptions{Subjects: adaptertest.Subjects(b)}
-	b.SetBytes(int64(len(raw)))
-	cpu0, cpuOK := cpuTime()
-	for b.Loop() {
-		res, err := Adapter{}.Decode(raw, opts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(res.Batch.Statuses) != records {
-			b.Fatalf("decoded %d statuses, want %d (rejected %v)", len(res.Batch.Statuses), records, res.Rejected)
-		}
-	}
-	b.ReportMetric(float64(records*b.N)/b.Elapsed().Seconds(), "records/s")
-	if cpu1, ok := cpuTime(); ok && cpuOK && cpu1 > cpu0 {
-		b.ReportMetric(float64(records*b.N)/(cpu1-cpu0).Seconds(), "records/cpu-s")
-	}
+	adaptertest.BenchmarkDecode(b, Adapter{}, raw, records)
 }

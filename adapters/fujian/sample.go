@@ -1,7 +1,6 @@
 package fujian
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/codefed/codefed/adapters"
@@ -23,8 +22,8 @@ func (Adapter) Sample(seed uint64, n int, start time.Time, span time.Duration) [
 		Region:   Region,
 		System:   System,
 		DocTypes: []string{schema.DocResidentID, schema.DocPassport, schema.DocHKMacauPermit, schema.DocTaiwanPermit, schema.DocHKID, schema.DocMacauID},
-		Start:    ceil(start, time.Second),
-		Days:     max(1, int(span/(24*time.Hour))),
+		Start:    start,
+		Days:     synth.DaysIn(span),
 	})
 	for i := range people {
 		p := &people[i]
@@ -36,22 +35,7 @@ func (Adapter) Sample(seed uint64, n int, start time.Time, span time.Duration) [
 		if st.Vaccination != nil && st.Vaccination.Doses >= 2 && st.Color == schema.Green && i%3 == 0 {
 			st.Reasons = append(st.Reasons, schema.ReasonVaccinated)
 		}
-		// synth has no generator for the two permits added last.
-		switch i % 20 {
-		case 7:
-			p.DocType, p.DocNumber = schema.DocHomeReturnPermit, fmt.Sprintf("H%010d", (seed*7919+uint64(i)*104729)%10000000000)
-		case 13:
-			p.DocType, p.DocNumber = schema.DocForeignPermanentResident, fmt.Sprintf("CAN%012d", (seed*7919+uint64(i)*104729)%1000000000000)
-		}
 	}
+	synth.LatePermits(people, seed, "H", 10, "CAN")
 	return people
-}
-
-// ceil returns the first instant at or after t that is a whole multiple of
-// d, so that times truncated to d do not fall before t.
-func ceil(t time.Time, d time.Duration) time.Time {
-	if c := t.Truncate(d); c.Before(t) {
-		return c.Add(d)
-	}
-	return t
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/codes"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -50,8 +51,8 @@ func (Adapter) Encode(people []adapters.Person, opts adapters.EncodeOptions) ([]
 		if len(p.Statuses) == 0 {
 			return nil, fmt.Errorf("guangdong: person %d: a record needs a status", pi)
 		}
-		cert := certTypeCode(p.DocType)
-		if cert == "" {
+		cert, ok := codes.For(certTypes, p.DocType)
+		if !ok {
 			return nil, fmt.Errorf("guangdong: person %d: document type %s has no certType code", pi, p.DocType)
 		}
 		for si, st := range p.Statuses {
@@ -93,15 +94,6 @@ func eventArea(people []adapters.Person) (string, error) {
 	return area, nil
 }
 
-func certTypeCode(docType string) string {
-	for code, t := range certTypes {
-		if t == docType {
-			return code
-		}
-	}
-	return ""
-}
-
 func encodeStatus(st schema.Status) (record, error) {
 	if st.Region != Region {
 		return record{}, fmt.Errorf("region %s: 粤康码 statuses are provincial (%s)", st.Region, Region)
@@ -130,12 +122,8 @@ func encodeStatus(st schema.Status) (record, error) {
 	}
 	if n := st.NAT; n != nil {
 		rec.NAT = &nat{Org: n.Lab}
-		for text, result := range natResults {
-			if result == n.Result {
-				rec.NAT.Result = text
-			}
-		}
-		if rec.NAT.Result == "" {
+		var ok bool
+		if rec.NAT.Result, ok = codes.For(natResults, n.Result); !ok {
 			return record{}, fmt.Errorf("test result %q has no 粤康码 text", n.Result)
 		}
 		if !n.SampledAt.IsZero() {
@@ -178,12 +166,8 @@ func encodeEvent(ev schema.Event) (scan, error) {
 		AreaCode:  ev.Place.Region,
 		InTime:    ev.Start.In(adapters.Beijing).Format(timeLayout),
 	}
-	for code, kind := range scanTypes {
-		if kind == ev.Kind {
-			sc.ScanType = code
-		}
-	}
-	if sc.ScanType == "" {
+	var ok bool
+	if sc.ScanType, ok = codes.For(scanTypes, ev.Kind); !ok {
 		return scan{}, fmt.Errorf("event kind %q has no 粤康码 scan type", ev.Kind)
 	}
 	if ev.Place.Lat != 0 {

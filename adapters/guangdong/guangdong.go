@@ -12,6 +12,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/codes"
+	"github.com/codefed/codefed/adapters/internal/jsonexport"
+	"github.com/codefed/codefed/adapters/internal/redact"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -105,8 +108,6 @@ const (
 	dateLayout = "20060102"
 )
 
-const maxBatchID = 128
-
 var utf8BOM = []byte("\xef\xbb\xbf")
 
 type export struct {
@@ -172,8 +173,8 @@ func (Adapter) Decode(raw []byte, opts adapters.DecodeOptions) (*adapters.Result
 		if hdr.AreaCode == "" {
 			return nil, errors.New("guangdong: read export: area code (areaCode) is missing")
 		}
-		code := shown(hdr.AreaCode)
-		if len(hdr.AreaCode) == 6 && digits(hdr.AreaCode) {
+		code := redact.Code(hdr.AreaCode)
+		if len(hdr.AreaCode) == 6 && codes.Digits(hdr.AreaCode) {
 			code = strconv.Quote(hdr.AreaCode) // a division code, not personal data
 		}
 		return nil, fmt.Errorf("guangdong: read export: area code %s is not a Guangdong division (44xxxx)", code)
@@ -181,8 +182,8 @@ func (Adapter) Decode(raw []byte, opts adapters.DecodeOptions) (*adapters.Result
 	batchID := opts.BatchID
 	if batchID == "" {
 		batchID = hdr.BatchNo
-		if len(batchID) > maxBatchID {
-			return nil, fmt.Errorf("guangdong: read export: batch number (batchNo) is %d bytes, at most %d", len(batchID), maxBatchID)
+		if len(batchID) > adapters.MaxBatchID {
+			return nil, fmt.Errorf("guangdong: read export: batch number (batchNo) is %d bytes, at most %d", len(batchID), adapters.MaxBatchID)
 		}
 		if batchID == "" {
 			batchID = adapters.PayloadBatchID("guangdong", raw)
@@ -191,7 +192,7 @@ func (Adapter) Decode(raw []byte, opts adapters.DecodeOptions) (*adapters.Result
 	b := adapters.NewBuilder(hdr.AreaCode, batchID)
 	for i := range items {
 		if e := items[i].readErr; e != nil {
-			b.Reject(i, e.ref, e.field, e.err)
+			b.Reject(i, e.Ref, e.Field, e.Err)
 			continue
 		}
 		decodeRecord(b, i, &items[i].record, hdr.AreaCode, opts.Subjects)
@@ -208,12 +209,7 @@ type header struct {
 // item is a record as read, or why it could not be read.
 type item struct {
 	record
-	readErr *readError
-}
-
-type readError struct {
-	ref, field string
-	err        error
+	readErr *jsonexport.Problem
 }
 
 // readExport reads the header and the records. Most payloads are read in one
@@ -232,7 +228,7 @@ func readExport(body []byte) (header, []item, error) {
 	case errors.As(err, &te):
 		var ex export
 		if err := json.Unmarshal(body, &ex); err != nil {
-			return header{}, nil, payloadError(err)
+			return header{}, nil, jsonexport.PayloadError(err)
 		}
 		fast.header = header{BatchNo: ex.BatchNo, AreaCode: ex.AreaCode}
 		fast.Records = nil
@@ -240,13 +236,10 @@ func readExport(body []byte) (header, []item, error) {
 			fast.Records = make([]item, len(ex.Records))
 		}
 		for i, msg := range ex.Records {
-			if err := json.Unmarshal(msg, &fast.Records[i].record); err != nil {
-				field, err := recordError(err)
-				fast.Records[i].readErr = &readError{recordID(msg), field, err}
-			}
+			fast.Records[i].readErr = records.Decode(msg, &fast.Records[i].record)
 		}
 	default:
-		return header{}, nil, payloadError(err)
+		return header{}, nil, jsonexport.PayloadError(err)
 	}
 	if fast.Records == nil {
 		return header{}, nil, errors.New("no record list (records)")
@@ -255,34 +248,13 @@ func readExport(body []byte) (header, []item, error) {
 }
 
 func isGuangdongCode(c string) bool {
-	return len(c) == 6 && c[:2] == "44" && digits(c)
+	return len(c) == 6 && c[:2] == "44" && codes.Digits(c)
 }
 
-func digits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// payloadError turns encoding/json's errors about the envelope into messages
-// that say where the payload broke. A type error is not wrapped: its message
-// would repeat the value.
-func payloadError(err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Errorf("malformed json at byte %d: %w", se.Offset, err)
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		if te.Field == "" {
-			return fmt.Errorf("export is a json %s, want an object", jsonKind(te.Value))
-		}
-		return fmt.Errorf("header field %s is a json %s", te.Field, jsonKind(te.Value))
-	}
-	return err
+// records reads the records one by one when one of them does not fit.
+var records = jsonexport.Records{
+	Wants: map[string]string{"[]string": "an array of strings"},
+	Ref:   recordID,
 }
 
 // recordID reads only serialNo of a record that failed to decode as a
@@ -293,40 +265,6 @@ func recordID(msg json.RawMessage) string {
 	}
 	_ = json.Unmarshal(msg, &id) // best effort: a bad serialNo just leaves no ref
 	return id.SerialNo
-}
-
-// recordError names the native field of a record that has the wrong JSON
-// type. The message names the JSON type, never the value.
-func recordError(err error) (string, error) {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		if te.Field == "" {
-			return "", fmt.Errorf("record is a json %s, want an object", jsonKind(te.Value))
-		}
-		return te.Field, fmt.Errorf("is a json %s, want %s", jsonKind(te.Value), goKind(te.Type.String()))
-	}
-	return "", fmt.Errorf("cannot read record: %w", err)
-}
-
-// jsonKind drops the literal from encoding/json's value description
-// ("number 1.5" becomes "number") so that no value reaches a message.
-func jsonKind(v string) string {
-	kind, _, _ := strings.Cut(v, " ")
-	return kind
-}
-
-func goKind(t string) string {
-	switch t {
-	case "string":
-		return "a string"
-	case "int", "*int":
-		return "an integer"
-	case "float64", "*float64":
-		return "a number"
-	case "[]string":
-		return "an array of strings"
-	}
-	return "an object or array of the documented shape"
 }
 
 // fieldError names the native field a decode step failed on. It is not an
@@ -347,7 +285,7 @@ func decodeRecord(b *adapters.Builder, i int, rec *record, area string, subjects
 		if rec.CertType == certHomeReturn {
 			r.Reject("certType", errors.New("home return permit (港澳居民来往内地通行证, HMRP) has no v1 document type"))
 		} else {
-			r.Reject("certType", fmt.Errorf("unknown document type code %s", shown(rec.CertType)))
+			r.Reject("certType", fmt.Errorf("unknown document type code %s", redact.Code(rec.CertType)))
 		}
 		return
 	}
@@ -404,7 +342,7 @@ func decodeStatus(rec *record) (schema.Status, []fieldError, *fieldError) {
 	case rec.CodeColor == "":
 		return schema.Status{}, nil, &fieldError{"codeColor", errors.New("code colour is missing")}
 	default:
-		return schema.Status{}, nil, &fieldError{"codeColor", fmt.Errorf("unknown code colour %s, want 0 (green) or 2 (red)", shown(rec.CodeColor))}
+		return schema.Status{}, nil, &fieldError{"codeColor", fmt.Errorf("unknown code colour %s, want 0 (green) or 2 (red)", redact.Code(rec.CodeColor))}
 	}
 	st := schema.Status{
 		Region:  Region,
@@ -424,7 +362,7 @@ func decodeStatus(rec *record) (schema.Status, []fieldError, *fieldError) {
 		reason, known := riskGroupReason(name)
 		if !known {
 			reason = schema.ReasonRiskGroup
-			warnings = append(warnings, fieldError{field, fmt.Errorf("unknown risk group %s, kept as risk_group", shown(name))})
+			warnings = append(warnings, fieldError{field, fmt.Errorf("unknown risk group %s, kept as risk_group", redact.Code(name))})
 		}
 		if !slices.Contains(st.Reasons, reason) {
 			st.Reasons = append(st.Reasons, reason)
@@ -439,7 +377,7 @@ func decodeStatus(rec *record) (schema.Status, []fieldError, *fieldError) {
 			if n.Result == "" {
 				return schema.Status{}, nil, &fieldError{"nucleicAcid.result", errors.New("test result is missing")}
 			}
-			return schema.Status{}, nil, &fieldError{"nucleicAcid.result", fmt.Errorf("unknown test result %s, want 阴性, 阳性 or 检测中", shown(n.Result))}
+			return schema.Status{}, nil, &fieldError{"nucleicAcid.result", fmt.Errorf("unknown test result %s, want 阴性, 阳性 or 检测中", redact.Code(n.Result))}
 		}
 		st.NAT = &schema.NAT{Result: result, Lab: n.Org}
 		if n.SampleTime != "" {
@@ -481,7 +419,7 @@ func decodeScan(s *scan, subject, area string) (schema.Event, *fieldError) {
 	}
 	kind, ok := scanTypes[s.ScanType]
 	if !ok {
-		return schema.Event{}, &fieldError{"scanType", fmt.Errorf("unknown scan type %s, want PLACE, CHECKPOINT or TRANSIT", shown(s.ScanType))}
+		return schema.Event{}, &fieldError{"scanType", fmt.Errorf("unknown scan type %s, want PLACE, CHECKPOINT or TRANSIT", redact.Code(s.ScanType))}
 	}
 	if s.PlaceCode == "" {
 		return schema.Event{}, &fieldError{"placeCode", errors.New("place code is missing")}
@@ -528,31 +466,4 @@ func parseTime(v string) (time.Time, error) {
 		return time.Time{}, errors.New("time is not yyyyMMddHHmmss Beijing time")
 	}
 	return t, nil
-}
-
-// shown quotes a native value for an error message when it cannot be
-// personal data: short ASCII with few digits, as codes are. Anything else
-// (which might be a name or a document number in the wrong field) is
-// described by its length only.
-func shown(v string) string {
-	digits := 0
-	for i := 0; i < len(v); i++ {
-		if v[i] >= utf8.RuneSelf {
-			return notShown(v)
-		}
-		if v[i] >= '0' && v[i] <= '9' {
-			digits++
-		}
-	}
-	if len(v) > 16 || digits > 5 {
-		return notShown(v)
-	}
-	return strconv.Quote(v)
-}
-
-func notShown(v string) string {
-	if n := utf8.RuneCountInString(v); n != 1 {
-		return fmt.Sprintf("(%d characters, not shown)", n)
-	}
-	return "(1 character, not shown)"
 }

@@ -10,37 +10,31 @@ import (
 
 var _ adapters.Sampler = Adapter{}
 
-// site is a place and the kind of scan made there: a 场所码 at venues,
-// TRANSIT at stations and ports, CHECKPOINT at 卡口.
-type site struct {
-	kind  string
-	place schema.Place
-}
-
-// node is an exporting node of 粤康码 and the places its scans are made at.
+// node is an exporting node of 粤康码 and the places its scans are made at:
+// a 场所码 at venues, TRANSIT at stations and ports, CHECKPOINT at 卡口.
 type node struct {
 	area  string
-	sites []site
+	sites []synth.Site
 }
 
 // nodes are the exporting nodes Sample draws from: Shenzhen's and
 // Guangzhou's, and the province's own for the rest of Guangdong.
 var nodes = []node{
-	{Shenzhen, []site{
-		{schema.KindTransit, schema.Place{ID: "440305-P-0001", Name: "深圳湾口岸", Region: "440305", Lat: 22.5034, Lon: 113.9465}},
-		{schema.KindVenueScan, schema.Place{ID: "440304-V-000321", Name: "福田 COCO Park & 购物公园", Region: "440304008"}},
-		{schema.KindTransit, schema.Place{ID: "440303-P-0002", Name: "罗湖口岸", Region: "440303", Lat: 22.5317, Lon: 114.1136}},
-		{schema.KindCheckpoint, schema.Place{ID: "440307-K-0012", Name: "布吉街道社区卡口", Region: "440307"}},
+	{Shenzhen, []synth.Site{
+		{Kind: schema.KindTransit, Place: schema.Place{ID: "440305-P-0001", Name: "深圳湾口岸", Region: "440305", Lat: 22.5034, Lon: 113.9465}},
+		{Kind: schema.KindVenueScan, Place: schema.Place{ID: "440304-V-000321", Name: "福田 COCO Park & 购物公园", Region: "440304008"}},
+		{Kind: schema.KindTransit, Place: schema.Place{ID: "440303-P-0002", Name: "罗湖口岸", Region: "440303", Lat: 22.5317, Lon: 114.1136}},
+		{Kind: schema.KindCheckpoint, Place: schema.Place{ID: "440307-K-0012", Name: "布吉街道社区卡口", Region: "440307"}},
 	}},
-	{Guangzhou, []site{
-		{schema.KindVenueScan, schema.Place{ID: "440106-V-000001", Name: "天河城", Region: "440106", Lat: 23.1322, Lon: 113.3238}},
-		{schema.KindTransit, schema.Place{ID: "440104-T-0001", Name: "广州站", Region: "440104"}},
-		{schema.KindCheckpoint, schema.Place{ID: "440111-K-0005", Name: "京溪街社区卡口", Region: "440111"}},
+	{Guangzhou, []synth.Site{
+		{Kind: schema.KindVenueScan, Place: schema.Place{ID: "440106-V-000001", Name: "天河城", Region: "440106", Lat: 23.1322, Lon: 113.3238}},
+		{Kind: schema.KindTransit, Place: schema.Place{ID: "440104-T-0001", Name: "广州站", Region: "440104"}},
+		{Kind: schema.KindCheckpoint, Place: schema.Place{ID: "440111-K-0005", Name: "京溪街社区卡口", Region: "440111"}},
 	}},
-	{Region, []site{
-		{schema.KindTransit, schema.Place{ID: "440402-P-0001", Name: "拱北口岸", Region: "440402", Lat: 22.2155, Lon: 113.5494}},
-		{schema.KindVenueScan, schema.Place{ID: "440604-V-000018", Name: "佛山祖庙", Region: "440604"}},
-		{schema.KindCheckpoint, schema.Place{ID: "440281-K-0001", Name: "京港澳高速乐昌入粤卡口", Region: "440281", Lat: 25.1300, Lon: 113.3500}},
+	{Region, []synth.Site{
+		{Kind: schema.KindTransit, Place: schema.Place{ID: "440402-P-0001", Name: "拱北口岸", Region: "440402", Lat: 22.2155, Lon: 113.5494}},
+		{Kind: schema.KindVenueScan, Place: schema.Place{ID: "440604-V-000018", Name: "佛山祖庙", Region: "440604"}},
+		{Kind: schema.KindCheckpoint, Place: schema.Place{ID: "440281-K-0001", Name: "京港澳高速乐昌入粤卡口", Region: "440281", Lat: 25.1300, Lon: 113.3500}},
 	}},
 }
 
@@ -51,29 +45,20 @@ var nodes = []node{
 // exports: Shenzhen, Guangzhou or the province, by seed.
 func (Adapter) Sample(seed uint64, n int, start time.Time, span time.Duration) []adapters.Person {
 	nd := nodes[seed%uint64(len(nodes))]
-	places := make([]schema.Place, len(nd.sites))
-	for i, s := range nd.sites {
-		places[i] = s.place
-	}
 	people := synth.People(seed, n, synth.Options{
 		Region:      Region,
 		System:      System,
 		DocTypes:    []string{schema.DocResidentID, schema.DocHKMacauPermit, schema.DocHKID, schema.DocMacauID, schema.DocPassport, schema.DocTaiwanPermit},
 		EventKinds:  []string{schema.KindVenueScan},
-		Places:      places,
-		Start:       ceil(start, time.Second),
-		Days:        max(1, int(span/(24*time.Hour))),
+		Places:      synth.Places(nd.sites),
+		Start:       start,
+		Days:        synth.DaysIn(span),
 		Granularity: time.Second,
 	})
+	synth.SetKinds(people, nd.sites)
 	for i := range people {
 		for j := range people[i].Events {
-			ev := &people[i].Events[j]
-			ev.Region = nd.area
-			for _, s := range nd.sites {
-				if s.place.ID == ev.Place.ID {
-					ev.Kind = s.kind
-				}
-			}
+			people[i].Events[j].Region = nd.area
 		}
 	}
 	addRiskGroups(people)
@@ -93,13 +78,4 @@ func addRiskGroups(people []adapters.Person) {
 			st.Reasons = append(st.Reasons, schema.ReasonSecondaryContact)
 		}
 	}
-}
-
-// ceil returns the first instant at or after t that is a whole multiple of
-// d, so that times truncated to d do not fall before t.
-func ceil(t time.Time, d time.Duration) time.Time {
-	if c := t.Truncate(d); c.Before(t) {
-		return c.Add(d)
-	}
-	return t
 }

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/codes"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -60,15 +61,7 @@ func (w *writer) end() {
 	w.out.WriteString("\r\n")
 }
 
-var docCodes = reverse(docTypeByCode)
-
-func reverse(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[v] = k
-	}
-	return out
-}
+var docCodes = codes.Invert(docTypeByCode)
 
 // person writes a person's records and returns how many.
 func (w *writer) person(p adapters.Person) (int, error) {
@@ -132,26 +125,21 @@ func (w *writer) status(ln []byte, st schema.Status) error {
 	if len(st.Reasons) > reasonSlots {
 		return fmt.Errorf("%d reasons, REASON-CDS holds %d", len(st.Reasons), reasonSlots)
 	}
-	codes := ""
+	reasons := ""
 	for _, r := range st.Reasons {
 		c, ok := reasonCodes[r]
 		if !ok {
 			return fmt.Errorf("reason %q has no code", r)
 		}
-		codes += c
+		reasons += c
 	}
-	for len(codes) < dReasons.width {
-		codes += "00"
+	for len(reasons) < dReasons.width {
+		reasons += "00"
 	}
-	put(ln, dReasons, codes)
+	put(ln, dReasons, reasons)
 	if n := st.NAT; n != nil {
-		var rc byte
-		for c, res := range natByCode {
-			if res == n.Result {
-				rc = c
-			}
-		}
-		if rc == 0 {
+		rc, ok := codes.For(natByCode, n.Result)
+		if !ok {
 			return fmt.Errorf("test result %q has no NAT-RESULT code", n.Result)
 		}
 		ln[dNATResult.off] = rc
@@ -176,7 +164,7 @@ func (w *writer) status(ln []byte, st schema.Status) error {
 	return nil
 }
 
-var reasonCodes = reverse(reasonByCode)
+var reasonCodes = codes.Invert(reasonByCode)
 
 func (w *writer) event(ev schema.Event) error {
 	ln := w.start('E')
@@ -186,13 +174,8 @@ func (w *writer) event(ev schema.Event) error {
 	if err := putASCII(ln, eEventID, ev.Source.RecordID); err != nil {
 		return err
 	}
-	var kc byte
-	for c, k := range kindByCode {
-		if k == ev.Kind {
-			kc = c
-		}
-	}
-	if kc == 0 {
+	kc, ok := codes.For(kindByCode, ev.Kind)
+	if !ok {
 		return fmt.Errorf("event kind %s has no EV-KIND code", ev.Kind)
 	}
 	ln[eKind.off] = kc
@@ -202,7 +185,7 @@ func (w *writer) event(ev schema.Event) error {
 	if err := w.putText(ln, ePlaceName, ev.Place.Name); err != nil {
 		return err
 	}
-	if r := ev.Place.Region; !digits(r) || len(r) != 6 && len(r) != 9 {
+	if r := ev.Place.Region; !codes.Region(r) {
 		return fmt.Errorf("place region %q is not a 6- or 9-digit code", r)
 	}
 	put(ln, ePlaceRgn, ev.Place.Region)
@@ -252,7 +235,7 @@ func put(ln []byte, f fieldSpec, s string) {
 }
 
 func putASCII(ln []byte, f fieldSpec, s string) error {
-	if len(s) > f.width || !validID(s) {
+	if len(s) > f.width || !codes.ID(s) {
 		return fmt.Errorf("%s wants 1 to %d printable ASCII characters", f.name, f.width)
 	}
 	put(ln, f, s)

@@ -13,6 +13,8 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/charset"
+	"github.com/codefed/codefed/adapters/internal/codes"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -109,10 +111,10 @@ func readHeader(ln []byte) (header, error) {
 		return header{}, fmt.Errorf("not a hainan health-code export: line 1 is not an H record with FILE-ID %s", fileID)
 	}
 	h := header{region: string(hRegion.of(ln)), batchID: string(trimPad(hBatchID.of(ln)))}
-	if !digits(h.region) || !strings.HasPrefix(h.region, "46") {
+	if !codes.Digits(h.region) || !strings.HasPrefix(h.region, "46") {
 		return header{}, fmt.Errorf("line 1: REGION %q is not a Hainan division code (46xxxx)", h.region)
 	}
-	if h.batchID != "" && !validID(h.batchID) {
+	if h.batchID != "" && !codes.ID(h.batchID) {
 		return header{}, errors.New("line 1: BATCH-ID wants printable ASCII characters")
 	}
 	if _, err := parseTime(hCreated.of(ln)); err != nil {
@@ -134,7 +136,7 @@ func checkTrailer(lines [][]byte) ([][]byte, error) {
 	}
 	cnt := string(tCount.of(t))
 	n, err := strconv.Atoi(cnt)
-	if err != nil || !digits(cnt) {
+	if err != nil || !codes.Digits(cnt) {
 		return nil, fmt.Errorf("line %d: REC-COUNT %q is not an 8-digit count", last, cnt)
 	}
 	body := lines[1 : last-1]
@@ -156,7 +158,7 @@ func (d *decoder) record(b *adapters.Builder, index, no int, lines [][]byte) {
 	head := lines[0]
 	ref := ""
 	if len(head) >= dRecordID.end() && head[0] == 'D' {
-		if id := string(trimPad(dRecordID.of(head))); validID(id) {
+		if id := string(trimPad(dRecordID.of(head))); codes.ID(id) {
 			ref = id
 		}
 	}
@@ -199,7 +201,7 @@ func (d *decoder) status(ln []byte) (schema.Status, string, error) {
 		return st, field, err
 	}
 	id := string(trimPad(dRecordID.of(ln)))
-	if !validID(id) {
+	if !codes.ID(id) {
 		return st, dRecordID.name, errors.New("want 1 to 20 printable ASCII characters")
 	}
 	// The name is not carried into v1; decoding it still catches bytes
@@ -309,7 +311,7 @@ func vaccination(ln []byte, st *schema.Status) (string, error) {
 		return "", nil
 	}
 	n, err := strconv.Atoi(string(doses))
-	if err != nil || !digits(string(doses)) || n > 20 {
+	if err != nil || !codes.Digits(string(doses)) || n > 20 {
 		return dDoses.name, errors.New("want a number of doses from 00 to 20")
 	}
 	st.Vaccination = &schema.Vaccination{Doses: n}
@@ -332,7 +334,7 @@ func (d *decoder) event(ln []byte, subject string) (schema.Event, string, error)
 		return ev, field, err
 	}
 	id := string(trimPad(eEventID.of(ln)))
-	if !validID(id) {
+	if !codes.ID(id) {
 		return ev, eEventID.name, errors.New("want 1 to 20 printable ASCII characters")
 	}
 	kind, ok := kindByCode[ln[eKind.off]]
@@ -340,7 +342,7 @@ func (d *decoder) event(ln []byte, subject string) (schema.Event, string, error)
 		return ev, eKind.name, fmt.Errorf("unknown event kind code %q (want 1 to 4)", ln[eKind.off])
 	}
 	placeID := string(trimPad(ePlaceID.of(ln)))
-	if !validID(placeID) {
+	if !codes.ID(placeID) {
 		return ev, ePlaceID.name, errors.New("want 1 to 24 printable ASCII characters")
 	}
 	name, err := d.text(ePlaceName.of(ln))
@@ -348,7 +350,7 @@ func (d *decoder) event(ln []byte, subject string) (schema.Event, string, error)
 		return ev, ePlaceName.name, err
 	}
 	rgn := string(trimPad(ePlaceRgn.of(ln)))
-	if !digits(rgn) || len(rgn) != 6 && len(rgn) != 9 {
+	if !codes.Region(rgn) {
 		return ev, ePlaceRgn.name, fmt.Errorf("%q is not a 6- or 9-digit division code", rgn)
 	}
 	start, err := parseTime(eStart.of(ln))
@@ -402,7 +404,7 @@ func parseTime(f []byte) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	t, err := time.ParseInLocation(timeLayout, string(s), adapters.Beijing)
-	if err != nil || !digits(string(s)) {
+	if err != nil || !codes.Digits(string(s)) {
 		return time.Time{}, fmt.Errorf("time %q is not yyyyMMddHHmm", s)
 	}
 	return t, nil
@@ -466,7 +468,7 @@ var errNotGB18030 = errors.New("bytes are not valid GB18030")
 // systems pad with.
 func (d *decoder) text(f []byte) (string, error) {
 	f = trimPad(f)
-	if isASCII(f) {
+	if charset.ASCII(f) {
 		return string(f), nil
 	}
 	// A GB18030 byte becomes at most 3 bytes of UTF-8 (a lone invalid
@@ -491,40 +493,8 @@ func trimPad(f []byte) []byte { return bytes.Trim(f, " \x00") }
 // utf8Hint explains a wrong length that comes from a UTF-8 file: Chinese
 // characters take 3 bytes there instead of 2.
 func utf8Hint(ln []byte) string {
-	if utf8.Valid(ln) && !isASCII(ln) {
+	if charset.WrittenInUTF8(ln) {
 		return "; the line reads as UTF-8, this export is GB18030"
 	}
 	return ""
-}
-
-func isASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-func digits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// validID reports whether s is 1 or more printable ASCII characters (the
-// field widths bound the length).
-func validID(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] > '~' {
-			return false
-		}
-	}
-	return true
 }

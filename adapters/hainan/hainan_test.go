@@ -2,11 +2,7 @@ package hainan_test
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,96 +17,11 @@ import (
 	"github.com/codefed/codefed/schema"
 )
 
-// TestGoldenInputs keeps each testdata/golden/NAME.in equal to its readable
-// source testdata/src/NAME.txt encoded in GB18030 (NAME.utf8.txt is
-// copied as UTF-8). A source is aligned for a terminal: a Chinese character
-// is two columns wide and two bytes long. In a source, \xNN stands for
-// the raw byte NN, \r for a carriage return and \\ for a backslash. With
-// -update the .in files are rewritten.
+// TestGoldenInputs keeps the golden inputs equal to their readable sources
+// in testdata/src, encoded in GB18030. A source is aligned for a terminal: a
+// Chinese character is two columns wide and two bytes long.
 func TestGoldenInputs(t *testing.T) {
-	srcs, err := filepath.Glob("testdata/src/*.txt")
-	if err != nil || len(srcs) == 0 {
-		t.Fatalf("no golden sources: %v", err)
-	}
-	update := flag.Lookup("update").Value.String() == "true"
-	for _, src := range srcs {
-		name := strings.TrimSuffix(filepath.Base(src), ".txt")
-		var enc *encoding.Encoder
-		if n, ok := strings.CutSuffix(name, ".utf8"); ok {
-			name = n
-		} else {
-			enc = simplifiedchinese.GB18030.NewEncoder()
-		}
-		text, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := encodeSource(string(text), enc)
-		if err != nil {
-			t.Fatalf("%s: %v", src, err)
-		}
-		in := filepath.Join("testdata/golden", name+".in")
-		if update {
-			if err := os.WriteFile(in, want, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		got, err := os.ReadFile(in)
-		if err != nil {
-			t.Fatalf("%v (run with -update)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s is not %s encoded (run with -update)", in, src)
-		}
-	}
-}
-
-func encodeSource(s string, enc *encoding.Encoder) ([]byte, error) {
-	var out, text []byte
-	flush := func() error {
-		if enc != nil && len(text) > 0 {
-			b, err := enc.Bytes(text)
-			if err != nil {
-				return fmt.Errorf("%q: %w", text, err)
-			}
-			out = append(out, b...)
-		} else {
-			out = append(out, text...)
-		}
-		text = text[:0]
-		return nil
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] != '\\' || i+1 == len(s) {
-			text = append(text, s[i])
-			continue
-		}
-		switch s[i+1] {
-		case 'r':
-			text = append(text, '\r')
-			i++
-		case '\\':
-			text = append(text, '\\')
-			i++
-		case 'x':
-			v, err := strconv.ParseUint(s[i+2:i+4], 16, 8)
-			if err != nil {
-				return nil, fmt.Errorf("bad escape at %d: %w", i, err)
-			}
-			if err := flush(); err != nil {
-				return nil, err
-			}
-			out = append(out, byte(v))
-			i += 3
-		default:
-			text = append(text, s[i])
-		}
-	}
-	if err := flush(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	adaptertest.GoldenInputs(t, map[string]encoding.Encoding{"": simplifiedchinese.GB18030})
 }
 
 func TestGolden(t *testing.T) {
@@ -210,11 +121,7 @@ func statusRecord(t *testing.T, name string) []byte {
 
 func decode(t *testing.T, raw []byte) *adapters.Result {
 	t.Helper()
-	res, err := hainan.Adapter{}.Decode(raw, adapters.DecodeOptions{Subjects: adaptertest.Subjects(t)})
-	if err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	return res
+	return adaptertest.Decode(t, hainan.Adapter{}, raw, adapters.DecodeOptions{})
 }
 
 // Widths count bytes. A name that fills its 20 bytes with 2-byte and
@@ -360,10 +267,7 @@ func TestSampleRoundTrips(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	adaptertest.SeedCorpus(f, "testdata/golden")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		adaptertest.Fuzz(t, hainan.Adapter{}, adapters.DecodeOptions{}, b)
-	})
+	adaptertest.FuzzGolden(f, hainan.Adapter{}, "testdata/golden", adapters.DecodeOptions{})
 }
 
 func BenchmarkDecode(b *testing.B) {
@@ -372,13 +276,5 @@ func BenchmarkDecode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	opts := adapters.DecodeOptions{Subjects: adaptertest.Subjects(b)}
-	b.SetBytes(int64(len(raw)))
-	for b.Loop() {
-		res, err := hainan.Adapter{}.Decode(raw, opts)
-		if err != nil || len(res.Rejected) != 0 {
-			b.Fatalf("decode: %v %v", err, res.Rejected)
-		}
-	}
-	b.ReportMetric(float64(records*b.N)/b.Elapsed().Seconds(), "records/s")
+	adaptertest.BenchmarkDecode(b, hainan.Adapter{}, raw, records)
 }

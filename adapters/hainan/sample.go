@@ -30,7 +30,7 @@ func (Adapter) Sample(seed uint64, n int, start time.Time, span time.Duration) [
 		EventKinds:  []string{schema.KindCheckpoint, schema.KindVenueScan, schema.KindTransit, schema.KindStay},
 		Places:      places,
 		Start:       start,
-		Days:        max(1, int(span/(24*time.Hour))),
+		Days:        synth.DaysIn(span),
 		Granularity: time.Minute,
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/encoding/traditionalchinese"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/codes"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -44,7 +45,7 @@ type writer struct {
 }
 
 func (w *writer) person(p adapters.Person) error {
-	docLabel, ok := reverse(docTypes, p.DocType)
+	docLabel, ok := codes.For(docTypes, p.DocType)
 	if !ok {
 		return fmt.Errorf("document type %s has no %s in this format", p.DocType, keyDocType)
 	}
@@ -84,10 +85,10 @@ func (w *writer) status(st schema.Status, who [3]string) error {
 	if st.Region != region {
 		return fmt.Errorf("region %s: this format speaks only for %s", st.Region, region)
 	}
-	if !validID([]byte(st.Source.RecordID)) {
+	if !codes.ID(st.Source.RecordID) {
 		return fmt.Errorf("%s wants 1 to 128 printable ASCII characters", keyRecordID)
 	}
-	color, ok := reverse(colors, st.Color)
+	color, ok := codes.For(colors, st.Color)
 	if !ok {
 		return fmt.Errorf("colour %q has no label in this format", st.Color)
 	}
@@ -108,7 +109,7 @@ func (w *writer) status(st schema.Status, who [3]string) error {
 		w.pair(keyValidUntil, formatTime(st.ValidUntil))
 	}
 	if n := st.NAT; n != nil {
-		result, ok := reverse(natResults, n.Result)
+		result, ok := codes.For(natResults, n.Result)
 		if !ok {
 			return fmt.Errorf("test result %q has no label in this format", n.Result)
 		}
@@ -141,7 +142,7 @@ func (w *writer) event(ev schema.Event) error {
 		return fmt.Errorf("kind %s: this format records venue scans only", ev.Kind)
 	case ev.Region != region || ev.Place.Region != region:
 		return fmt.Errorf("region %s/%s: this format records places in %s only", ev.Region, ev.Place.Region, region)
-	case !validID([]byte(ev.Source.RecordID)):
+	case !codes.ID(ev.Source.RecordID):
 		return errors.New("掃碼編號 wants 1 to 128 printable ASCII characters")
 	}
 	parts := []string{ev.Source.RecordID, ev.Place.ID, ev.Place.Name, formatTime(ev.Start), ""}

@@ -3,6 +3,7 @@ package macau
 import (
 	"strings"
 
+	"github.com/codefed/codefed/adapters/internal/codes"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -98,51 +99,33 @@ var natResults = map[string]string{
 	"待出結果": schema.NATPending,
 }
 
-// reasonLabels lists every reason the export writes. The hub's derived
-// reason (visited_risk_area) has no label: the Macau system never sends it.
-var reasonLabels = []struct{ label, code string }{
-	{"48小時內核酸陰性", schema.ReasonNATNegative48h},
-	{"72小時內核酸陰性", schema.ReasonNATNegative72h},
-	{"核酸陰性", schema.ReasonNATNegative},
-	{"核酸陽性", schema.ReasonNATPositive},
-	{"核酸結果待出", schema.ReasonNATPending},
-	{"未按規定進行核酸檢測", schema.ReasonNATOverdue},
-	{"確診或無症狀感染者", schema.ReasonConfirmedCase},
-	{"密切接觸者", schema.ReasonCloseContact},
-	{"次密切接觸者", schema.ReasonSecondaryContact},
-	{"來自中高風險地區", schema.ReasonFromRiskArea},
-	{"居家醫學觀察", schema.ReasonHomeQuarantine},
-	{"集中醫學觀察", schema.ReasonCentralQuarantine},
-	{"入境人士", schema.ReasonInbound},
-	{"曾到發熱門診", schema.ReasonFeverClinic},
-	{"未能確認", schema.ReasonCannotConfirm},
-	{"未見異常", schema.ReasonNoAbnormality},
-	{"已接種疫苗", schema.ReasonVaccinated},
-	{"已康復", schema.ReasonRecovered},
-	{"風險人群", schema.ReasonRiskGroup},
+// reasonByLabel maps every reason label the export writes to its v1
+// reason. The hub's derived reason (visited_risk_area) has no label: the
+// Macau system never sends it.
+var reasonByLabel = map[string]string{
+	"48小時內核酸陰性":  schema.ReasonNATNegative48h,
+	"72小時內核酸陰性":  schema.ReasonNATNegative72h,
+	"核酸陰性":       schema.ReasonNATNegative,
+	"核酸陽性":       schema.ReasonNATPositive,
+	"核酸結果待出":     schema.ReasonNATPending,
+	"未按規定進行核酸檢測": schema.ReasonNATOverdue,
+	"確診或無症狀感染者":  schema.ReasonConfirmedCase,
+	"密切接觸者":      schema.ReasonCloseContact,
+	"次密切接觸者":     schema.ReasonSecondaryContact,
+	"來自中高風險地區":   schema.ReasonFromRiskArea,
+	"居家醫學觀察":     schema.ReasonHomeQuarantine,
+	"集中醫學觀察":     schema.ReasonCentralQuarantine,
+	"入境人士":       schema.ReasonInbound,
+	"曾到發熱門診":     schema.ReasonFeverClinic,
+	"未能確認":       schema.ReasonCannotConfirm,
+	"未見異常":       schema.ReasonNoAbnormality,
+	"已接種疫苗":      schema.ReasonVaccinated,
+	"已康復":        schema.ReasonRecovered,
+	"風險人群":       schema.ReasonRiskGroup,
 }
 
-var (
-	reasonByLabel = map[string]string{}
-	labelByReason = map[string]string{}
-)
-
-func init() {
-	for _, r := range reasonLabels {
-		reasonByLabel[r.label] = r.code
-		labelByReason[r.code] = r.label
-	}
-}
-
-// reverse looks up the native label of a v1 value in one of the tables.
-func reverse(m map[string]string, v1 string) (string, bool) {
-	for label, v := range m {
-		if v == v1 {
-			return label, true
-		}
-	}
-	return "", false
-}
+// labelByReason is what Encode writes for each reason.
+var labelByReason = codes.Invert(reasonByLabel)
 
 // simplifiedOnly holds Simplified characters of the export's vocabulary
 // whose Traditional form differs. Several of them (阳, for one) exist in

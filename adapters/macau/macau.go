@@ -14,6 +14,9 @@ import (
 	"golang.org/x/text/encoding/traditionalchinese"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/charset"
+	"github.com/codefed/codefed/adapters/internal/codes"
+	"github.com/codefed/codefed/adapters/internal/redact"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -259,7 +262,7 @@ func (d *decoder) scanLine(rec *rawRecord, no int, t []byte) {
 
 func (d *decoder) record(b *adapters.Builder, index int, rec *rawRecord) {
 	ref := ""
-	if id := rec.fields[fRecordID]; id.line != 0 && validID(id.val) {
+	if id := rec.fields[fRecordID]; id.line != 0 && codes.ID(string(id.val)) {
 		ref = string(id.val)
 	}
 	r := b.Record(index, ref)
@@ -484,7 +487,7 @@ func (d *decoder) venue(v kv, subject string) (schema.Event, error) {
 		parts[i] = strings.TrimSpace(parts[i])
 	}
 	scanID, placeID, name := parts[0], parts[1], parts[2]
-	if !validID([]byte(scanID)) {
+	if !codes.ID(scanID) {
 		return schema.Event{}, fmt.Errorf("line %d: 掃碼編號 wants 1 to 128 printable ASCII characters", v.line)
 	}
 	if placeID == "" {
@@ -516,7 +519,7 @@ var errNotBig5 = errors.New("bytes are not valid Big5")
 // text decodes Big5 bytes. The decoder replaces what it cannot map by
 // U+FFFD, which Big5 itself never encodes, so its presence is the error.
 func (d *decoder) text(b []byte) (string, error) {
-	if isASCII(b) {
+	if charset.ASCII(b) {
 		return string(b), nil
 	}
 	// A Big5 byte becomes at most 3 bytes of UTF-8 (a lone invalid byte
@@ -533,42 +536,12 @@ func (d *decoder) text(b []byte) (string, error) {
 	return string(out), nil
 }
 
-func isASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-// validID reports whether b can be a Source.RecordID: 1 to 128 printable
-// ASCII characters.
-func validID(b []byte) bool {
-	if len(b) == 0 || len(b) > 128 {
-		return false
-	}
-	for _, c := range b {
-		if c <= ' ' || c > '~' {
-			return false
-		}
-	}
-	return true
-}
-
 // trim removes ASCII blanks at both ends. It is safe on Big5 bytes: lead
 // bytes are 0x81 and above and trail bytes 0x40 and above.
 func trim(b []byte) []byte { return bytes.Trim(b, " \t") }
 
 // short keeps error messages bounded when a field holds garbage.
-func short(s string) string {
-	const max = 24
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:max]) + "…"
-}
+func short(s string) string { return redact.Clip(s, 24) }
 
 // lineScanner yields lines without their terminator (LF or CRLF) and
 // counts them from 1.

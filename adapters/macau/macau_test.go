@@ -2,11 +2,7 @@ package macau_test
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,98 +18,13 @@ import (
 	"github.com/codefed/codefed/schema"
 )
 
-// TestGoldenInputs keeps each testdata/golden/NAME.in equal to its readable
-// source testdata/src/NAME.txt encoded in Big5 (NAME.utf8.txt is copied as
-// UTF-8, NAME.gbk.txt is encoded in GB18030). In a source, \xNN stands for
-// the raw byte NN, \r for a carriage return and \\ for a backslash. With
-// -update the .in files are rewritten.
+// TestGoldenInputs keeps the golden inputs equal to their readable sources
+// in testdata/src, encoded in Big5 (NAME.gbk.txt in GB18030).
 func TestGoldenInputs(t *testing.T) {
-	srcs, err := filepath.Glob("testdata/src/*.txt")
-	if err != nil || len(srcs) == 0 {
-		t.Fatalf("no golden sources: %v", err)
-	}
-	update := flag.Lookup("update").Value.String() == "true"
-	for _, src := range srcs {
-		name := strings.TrimSuffix(filepath.Base(src), ".txt")
-		var enc *encoding.Encoder
-		switch ext := filepath.Ext(name); ext {
-		case ".utf8":
-		case ".gbk":
-			enc = simplifiedchinese.GB18030.NewEncoder()
-		default:
-			enc = traditionalchinese.Big5.NewEncoder()
-		}
-		name = strings.TrimSuffix(name, filepath.Ext(name))
-		text, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := encodeSource(string(text), enc)
-		if err != nil {
-			t.Fatalf("%s: %v", src, err)
-		}
-		in := filepath.Join("testdata/golden", name+".in")
-		if update {
-			if err := os.WriteFile(in, want, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		got, err := os.ReadFile(in)
-		if err != nil {
-			t.Fatalf("%v (run with -update)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s is not %s encoded (run with -update)", in, src)
-		}
-	}
-}
-
-func encodeSource(s string, enc *encoding.Encoder) ([]byte, error) {
-	var out, text []byte
-	flush := func() error {
-		if enc != nil && len(text) > 0 {
-			b, err := enc.Bytes(text)
-			if err != nil {
-				return fmt.Errorf("%q: %w", text, err)
-			}
-			out = append(out, b...)
-		} else {
-			out = append(out, text...)
-		}
-		text = text[:0]
-		return nil
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] != '\\' || i+1 == len(s) {
-			text = append(text, s[i])
-			continue
-		}
-		switch s[i+1] {
-		case 'r':
-			text = append(text, '\r')
-			i++
-		case '\\':
-			text = append(text, '\\')
-			i++
-		case 'x':
-			v, err := strconv.ParseUint(s[i+2:i+4], 16, 8)
-			if err != nil {
-				return nil, fmt.Errorf("bad escape at %d: %w", i, err)
-			}
-			if err := flush(); err != nil {
-				return nil, err
-			}
-			out = append(out, byte(v))
-			i += 3
-		default:
-			text = append(text, s[i])
-		}
-	}
-	if err := flush(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	adaptertest.GoldenInputs(t, map[string]encoding.Encoding{
+		"":     traditionalchinese.Big5,
+		".gbk": simplifiedchinese.GB18030,
+	})
 }
 
 func TestGolden(t *testing.T) {
@@ -155,15 +66,11 @@ func TestRoundTrip(t *testing.T) {
 
 func decode(t *testing.T, text string) *adapters.Result {
 	t.Helper()
-	raw, err := encodeSource(text, traditionalchinese.Big5.NewEncoder())
+	raw, err := adaptertest.EncodeSource(text, traditionalchinese.Big5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := macau.Adapter{}.Decode(raw, adapters.DecodeOptions{Subjects: adaptertest.Subjects(t)})
-	if err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	return res
+	return adaptertest.Decode(t, macau.Adapter{}, raw, adapters.DecodeOptions{})
 }
 
 const header = "澳門健康碼資料匯出\n格式版本=1\n"
@@ -177,7 +84,7 @@ func record(extra string) string {
 // cut 醫院 (B0 7C) in two.
 func TestSeparatorBytesInsideBig5(t *testing.T) {
 	text := record("核酸結果=陰性\n檢測機構=許氏醫務化驗所\n場所記錄=S1|V1|鏡湖醫院|2022/01/04 08:00:00|\n")
-	raw, _ := encodeSource(text, traditionalchinese.Big5.NewEncoder())
+	raw, _ := adaptertest.EncodeSource(text, traditionalchinese.Big5)
 	if !bytes.Contains(raw, []byte{0xB0, 0x7C}) || !bytes.Contains(raw, []byte{0xB3, 0x5C}) {
 		t.Fatal("test payload lacks the trail bytes it is about")
 	}
@@ -255,7 +162,7 @@ func TestBatchIDPrecedence(t *testing.T) {
 	if got := decode(t, text).Batch.BatchID; got != "MO-7" {
 		t.Errorf("header batch ID: got %q", got)
 	}
-	raw, _ := encodeSource(text, traditionalchinese.Big5.NewEncoder())
+	raw, _ := adaptertest.EncodeSource(text, traditionalchinese.Big5)
 	res, err := macau.Adapter{}.Decode(raw, adapters.DecodeOptions{Subjects: adaptertest.Subjects(t), BatchID: "given"})
 	if err != nil || res.Batch.BatchID != "given" {
 		t.Errorf("option batch ID: got %v, %v", res, err)
@@ -303,7 +210,7 @@ func TestEncodeNameLossy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := encodeSource("姓名=??\r\n", traditionalchinese.Big5.NewEncoder())
+	want, _ := adaptertest.EncodeSource("姓名=??\r\n", traditionalchinese.Big5)
 	if !bytes.Contains(raw, want) {
 		t.Errorf("name not written as ??: %q", raw)
 	}
@@ -323,10 +230,7 @@ func TestSampleRoundTrips(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	adaptertest.SeedCorpus(f, "testdata/golden")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		adaptertest.Fuzz(t, macau.Adapter{}, adapters.DecodeOptions{}, b)
-	})
+	adaptertest.FuzzGolden(f, macau.Adapter{}, "testdata/golden", adapters.DecodeOptions{})
 }
 
 func BenchmarkDecode(b *testing.B) {
@@ -341,13 +245,5 @@ func BenchmarkDecode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	opts := adapters.DecodeOptions{Subjects: adaptertest.Subjects(b)}
-	b.SetBytes(int64(len(raw)))
-	for b.Loop() {
-		res, err := macau.Adapter{}.Decode(raw, opts)
-		if err != nil || len(res.Rejected) != 0 {
-			b.Fatalf("decode: %v %v", err, res.Rejected)
-		}
-	}
-	b.ReportMetric(float64(records*b.N)/b.Elapsed().Seconds(), "records/s")
+	adaptertest.BenchmarkDecode(b, macau.Adapter{}, raw, records)
 }

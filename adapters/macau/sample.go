@@ -28,7 +28,7 @@ func (Adapter) Sample(seed uint64, n int, start time.Time, span time.Duration) [
 		System:   system,
 		DocTypes: []string{schema.DocMacauID, schema.DocHKMacauPermit, schema.DocHKID, schema.DocPassport},
 		Start:    start,
-		Days:     max(1, int(span/(24*time.Hour))),
+		Days:     synth.DaysIn(span),
 		Places:   places,
 	})
 }

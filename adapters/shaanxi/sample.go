@@ -1,7 +1,6 @@
 package shaanxi
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/codefed/codefed/adapters"
@@ -22,8 +21,8 @@ func (Adapter) Sample(seed uint64, n int, start time.Time, span time.Duration) [
 		Region:   "610100",
 		System:   System,
 		DocTypes: []string{schema.DocResidentID, schema.DocPassport, schema.DocHKMacauPermit, schema.DocTaiwanPermit, schema.DocHKID, schema.DocMacauID},
-		Start:    ceil(start, time.Second),
-		Days:     max(1, int(span/(24*time.Hour))),
+		Start:    start,
+		Days:     synth.DaysIn(span),
 	})
 	for i := range people {
 		p := &people[i]
@@ -31,22 +30,7 @@ func (Adapter) Sample(seed uint64, n int, start time.Time, span time.Duration) [
 		if st := &p.Statuses[0]; st.NAT != nil && i%4 != 0 {
 			st.NAT.Lab = labs[i%len(labs)]
 		}
-		// synth has no generator for the two permits added last.
-		switch i % 20 {
-		case 7:
-			p.DocType, p.DocNumber = schema.DocHomeReturnPermit, fmt.Sprintf("H%08d", (seed*7919+uint64(i)*104729)%100000000)
-		case 13:
-			p.DocType, p.DocNumber = schema.DocForeignPermanentResident, fmt.Sprintf("USA%012d", (seed*7919+uint64(i)*104729)%1000000000000)
-		}
 	}
+	synth.LatePermits(people, seed, "H", 8, "USA")
 	return people
-}
-
-// ceil returns the first instant at or after t that is a whole multiple of
-// d, so that times truncated to d do not fall before t.
-func ceil(t time.Time, d time.Duration) time.Time {
-	if c := t.Truncate(d); c.Before(t) {
-		return c.Add(d)
-	}
-	return t
 }

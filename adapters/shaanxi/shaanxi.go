@@ -1,18 +1,17 @@
 package shaanxi
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/codes"
+	"github.com/codefed/codefed/adapters/internal/jsonstream"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -23,9 +22,6 @@ const (
 	timeLayout = "2006-01-02 15:04:05"
 	dateLayout = "2006-01-02"
 )
-
-// maxBatchID is the longest batch_id schema v1 accepts.
-const maxBatchID = 128
 
 func init() { adapters.Register(Adapter{}) }
 
@@ -52,13 +48,7 @@ type envelope struct {
 	Pch    string
 	Xzqhdm string
 	Jls    *int
-	Jllb   []parsed // nil when the payload has no jllb
-}
-
-// parsed is one native record and what was wrong with its JSON shape.
-type parsed struct {
-	rec record
-	err error
+	Jllb   []jsonstream.Item[record] // nil when the payload has no jllb
 }
 
 // namedRecord is a record as Encode writes it, with the holder's name.
@@ -158,8 +148,8 @@ func (Adapter) Decode(raw []byte, opts adapters.DecodeOptions) (*adapters.Result
 	b := adapters.NewBuilder(env.Xzqhdm, opts.BatchID)
 	if opts.BatchID == "" {
 		batchID := env.Pch
-		if len(batchID) > maxBatchID {
-			b.Warn(-1, "", "pch", fmt.Errorf("batch number of %d bytes is longer than %d, using a hash of the payload", len(batchID), maxBatchID))
+		if len(batchID) > adapters.MaxBatchID {
+			b.Warn(-1, "", "pch", fmt.Errorf("batch number of %d bytes is longer than %d, using a hash of the payload", len(batchID), adapters.MaxBatchID))
 			batchID = ""
 		}
 		if batchID == "" {
@@ -172,131 +162,37 @@ func (Adapter) Decode(raw []byte, opts adapters.DecodeOptions) (*adapters.Result
 	}
 	for i := range env.Jllb {
 		p := &env.Jllb[i]
-		if p.err != nil {
-			field, err := jsonError(p.err)
-			b.Record(i, p.rec.Jlid).Reject(field, err)
+		if p.Bad != nil {
+			b.Record(i, p.Rec.Jlid).Reject(p.Bad.Field, p.Bad.Err)
 			continue
 		}
-		decodeRecord(b, i, &p.rec, env.Xzqhdm, opts.Subjects)
+		decodeRecord(b, i, &p.Rec, env.Xzqhdm, opts.Subjects)
 	}
 	return b.Result(), nil
 }
 
-// readEnvelope streams the payload: json.Unmarshal into raw messages would
-// scan every record four times, a Decoder scans it twice, and decoding
-// dominates the cost of a record after schema validation.
 func readEnvelope(raw []byte) (*envelope, error) {
 	env := &envelope{}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	err := readObject(dec, func(key string) error {
+	dec := jsonstream.NewDecoder(raw)
+	err := dec.Top(jsonstream.Envelope, func(key string) error {
 		switch key {
 		case "pch":
-			return decodeField(dec, key, &env.Pch)
+			return dec.Field(key, &env.Pch)
 		case "xzqhdm":
-			return decodeField(dec, key, &env.Xzqhdm)
+			return dec.Field(key, &env.Xzqhdm)
 		case "jls":
-			return decodeField(dec, key, &env.Jls)
+			return dec.Field(key, &env.Jls)
 		case "jllb":
-			env.Jllb = make([]parsed, 0, len(raw)/400)
-			return readArray(dec, key, func() error {
-				env.Jllb = append(env.Jllb, parsed{})
-				p := &env.Jllb[len(env.Jllb)-1]
-				p.err = dec.Decode(&p.rec)
-				var te *json.UnmarshalTypeError
-				if p.err != nil && !errors.As(p.err, &te) {
-					return p.err // the stream itself is broken
-				}
-				return nil
-			})
+			var err error
+			env.Jllb, err = jsonstream.Items[record](dec, key, len(raw)/400)
+			return err
 		}
-		var skip json.RawMessage
-		return dec.Decode(&skip)
+		return dec.Skip()
 	})
-	var syntax *json.SyntaxError
-	switch {
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return nil, errors.New("payload ends inside the envelope")
-	case errors.As(err, &syntax):
-		return nil, fmt.Errorf("at byte %d: %w", syntax.Offset, err)
-	case err != nil:
+	if err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the envelope object")
-	}
 	return env, nil
-}
-
-// readObject reads a JSON object from dec, calling field for each key with
-// the decoder positioned at its value.
-func readObject(dec *json.Decoder, field func(key string) error) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if tok != json.Delim('{') {
-		return fmt.Errorf("is a JSON %s, want an object", tokenKind(tok))
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		if err := field(tok.(string)); err != nil {
-			return err
-		}
-	}
-	_, err = dec.Token()
-	return err
-}
-
-// readArray reads a JSON array (or null, which reads as empty) from dec,
-// calling elem with the decoder positioned at each element.
-func readArray(dec *json.Decoder, key string, elem func() error) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if tok == nil {
-		return nil
-	}
-	if tok != json.Delim('[') {
-		return fmt.Errorf("field %s: is a JSON %s, want an array", key, tokenKind(tok))
-	}
-	for dec.More() {
-		if err := elem(); err != nil {
-			return err
-		}
-	}
-	_, err = dec.Token()
-	return err
-}
-
-func decodeField(dec *json.Decoder, key string, v any) error {
-	err := dec.Decode(v)
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		_, err = jsonError(err)
-		return fmt.Errorf("field %s: %w", key, err)
-	}
-	return err
-}
-
-func tokenKind(tok json.Token) string {
-	switch tok.(type) {
-	case json.Delim:
-		if tok == json.Delim('[') {
-			return "array"
-		}
-		return "object"
-	case string:
-		return "string"
-	case float64, json.Number:
-		return "number"
-	case bool:
-		return "boolean"
-	}
-	return "null"
 }
 
 func decodeRecord(b *adapters.Builder, i int, rec *record, region string, subjects *schema.Pseudonymizer) {
@@ -422,44 +318,7 @@ type warning struct {
 }
 
 func shaanxiRegion(code string) bool {
-	if (len(code) != 6 && len(code) != 9) || !strings.HasPrefix(code, "61") {
-		return false
-	}
-	for i := 0; i < len(code); i++ {
-		if code[i] < '0' || code[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// jsonError restates an encoding/json error as the native field at fault
-// ("" for the record itself) and what is wrong, without Go type names and
-// without the offending value: a number in the wrong place may be a
-// document number.
-func jsonError(err error) (field string, _ error) {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		got, _, _ := strings.Cut(te.Value, " ")
-		return te.Field, fmt.Errorf("is a JSON %s, want %s", got, jsonKind(te.Type))
-	}
-	return "", err
-}
-
-func jsonKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Int, reflect.Int64, reflect.Float64:
-		return "a number"
-	case reflect.Slice:
-		return "an array"
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	case reflect.Bool:
-		return "a boolean"
-	}
-	return t.Kind().String()
+	return codes.Region(code) && strings.HasPrefix(code, "61")
 }
 
 // Encode implements adapters.Adapter.
@@ -560,26 +419,12 @@ func formatTime(t time.Time) (string, error) {
 	return t.In(adapters.Beijing).Format(timeLayout), nil
 }
 
-func docCode(docType string) (string, bool) { return reverse(docTypes, docType) }
+func docCode(docType string) (string, bool) { return codes.For(docTypes, docType) }
 
-func reasonLabel(code string) (string, bool) { return reverse(reasonLabels, code) }
+func reasonLabel(code string) (string, bool) { return codes.For(reasonLabels, code) }
 
-func natLabel(result string) (string, bool) { return reverse(natResults, result) }
+func natLabel(result string) (string, bool) { return codes.For(natResults, result) }
 
 func colorCode(color string) (string, bool) {
-	for code, c := range colors {
-		if c.color == color {
-			return code, true
-		}
-	}
-	return "", false
-}
-
-func reverse(m map[string]string, value string) (string, bool) {
-	for k, v := range m {
-		if v == value {
-			return k, true
-		}
-	}
-	return "", false
+	return codes.ForFunc(colors, func(c struct{ color, label string }) bool { return c.color == color })
 }

@@ -17,14 +17,7 @@ func TestGolden(t *testing.T) {
 
 func decode(t *testing.T, payload string, opts adapters.DecodeOptions) *adapters.Result {
 	t.Helper()
-	if opts.Subjects == nil {
-		opts.Subjects = adaptertest.Subjects(t)
-	}
-	res, err := Adapter{}.Decode([]byte(payload), opts)
-	if err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	return res
+	return adaptertest.Decode(t, Adapter{}, []byte(payload), opts)
 }
 
 // firstGeneration turns an 18-digit resident ID of someone born in the
@@ -194,29 +187,7 @@ func TestBatchID(t *testing.T) {
 }
 
 func TestReasonTableCoversSchema(t *testing.T) {
-	all := []string{
-		schema.ReasonNATNegative48h, schema.ReasonNATNegative72h, schema.ReasonNATNegative,
-		schema.ReasonNATPositive, schema.ReasonNATPending, schema.ReasonNATOverdue,
-		schema.ReasonConfirmedCase, schema.ReasonCloseContact, schema.ReasonSecondaryContact,
-		schema.ReasonFromRiskArea, schema.ReasonHomeQuarantine, schema.ReasonCentralQuarantine,
-		schema.ReasonInbound, schema.ReasonFeverClinic, schema.ReasonCannotConfirm,
-		schema.ReasonNoAbnormality, schema.ReasonVaccinated, schema.ReasonRecovered, schema.ReasonRiskGroup,
-	}
-	seen := map[string]bool{}
-	for _, code := range reasonLabels {
-		if seen[code] {
-			t.Errorf("reason %s has two labels", code)
-		}
-		seen[code] = true
-	}
-	for _, code := range all {
-		if !seen[code] {
-			t.Errorf("reason %s has no label", code)
-		}
-	}
-	if seen[schema.ReasonVisitedRiskArea] {
-		t.Errorf("visited_risk_area is derived by the hub and must not come from a region")
-	}
+	adaptertest.ReasonTable(t, reasonLabels, "label")
 }
 
 func TestEncodeRefuses(t *testing.T) {
@@ -271,20 +242,11 @@ func TestEncodeWritesBeijingTime(t *testing.T) {
 }
 
 func TestRegistered(t *testing.T) {
-	a, ok := adapters.Lookup("shaanxi")
-	if !ok {
-		t.Fatal("shaanxi is not registered")
-	}
-	if _, ok := a.(Adapter); !ok {
-		t.Errorf("registered adapter is %T", a)
-	}
+	adaptertest.Registered(t, Adapter{})
 }
 
 func FuzzDecode(f *testing.F) {
-	adaptertest.SeedCorpus(f, "testdata/golden")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		adaptertest.Fuzz(t, Adapter{}, adapters.DecodeOptions{}, b)
-	})
+	adaptertest.FuzzGolden(f, Adapter{}, "testdata/golden", adapters.DecodeOptions{})
 }
 
 func BenchmarkDecode(b *testing.B) {
@@ -294,20 +256,5 @@ func BenchmarkDecode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	opts := adapters.DecodeOptions{Subjects: adaptertest.Subjects(b)}
-	b.SetBytes(int64(len(raw)))
-	cpu0, cpuOK := cpuTime()
-	for b.Loop() {
-		res, err := Adapter{}.Decode(raw, opts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(res.Batch.Statuses) != records {
-			b.Fatalf("decoded %d statuses, want %d (rejected %v)", len(res.Batch.Statuses), records, res.Rejected)
-		}
-	}
-	b.ReportMetric(float64(records*b.N)/b.Elapsed().Seconds(), "records/s")
-	if cpu1, ok := cpuTime(); ok && cpuOK && cpu1 > cpu0 {
-		b.ReportMetric(float64(records*b.N)/(cpu1-cpu0).Seconds(), "records/cpu-s")
-	}
+	adaptertest.BenchmarkDecode(b, Adapter{}, raw, records)
 }

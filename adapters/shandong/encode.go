@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/codes"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -58,7 +59,7 @@ func statusRow(row []string, st schema.Status) error {
 	if st.Region != region {
 		return fmt.Errorf("region %s: this format speaks only for %s", st.Region, region)
 	}
-	if !validID(st.Source.RecordID) {
+	if !codes.ID(st.Source.RecordID) {
 		return fmt.Errorf("%s wants 1 to 128 printable ASCII characters", colRecordID)
 	}
 	color, ok := colorLabels[st.Color]

@@ -1,6 +1,9 @@
 package shandong
 
-import "github.com/codefed/codefed/schema"
+import (
+	"github.com/codefed/codefed/adapters/internal/codes"
+	"github.com/codefed/codefed/schema"
+)
 
 // Column names of the export's header row.
 const (
@@ -96,11 +99,7 @@ var colors = map[string]string{
 	"红码": schema.Red,
 }
 
-var colorLabels = map[string]string{
-	schema.Green:  "绿码",
-	schema.Yellow: "黄码",
-	schema.Red:    "红码",
-}
+var colorLabels = codes.Invert(colors)
 
 var natResults = map[string]string{
 	"阴性":   schema.NATNegative,
@@ -108,44 +107,31 @@ var natResults = map[string]string{
 	"待出结果": schema.NATPending,
 }
 
-var natLabels = map[string]string{
-	schema.NATNegative: "阴性",
-	schema.NATPositive: "阳性",
-	schema.NATPending:  "待出结果",
+var natLabels = codes.Invert(natResults)
+
+// reasonByLabel maps the reason labels the export writes to v1 reasons.
+// The hub's derived reason (visited_risk_area) has none.
+var reasonByLabel = map[string]string{
+	"48小时核酸阴性":    schema.ReasonNATNegative48h,
+	"72小时核酸阴性":    schema.ReasonNATNegative72h,
+	"核酸阴性":        schema.ReasonNATNegative,
+	"核酸阳性":        schema.ReasonNATPositive,
+	"核酸结果待出":      schema.ReasonNATPending,
+	"未按要求核酸检测":    schema.ReasonNATOverdue,
+	"确诊病例或无症状感染者": schema.ReasonConfirmedCase,
+	"密切接触者":       schema.ReasonCloseContact,
+	"次密切接触者":      schema.ReasonSecondaryContact,
+	"中高风险地区来鲁":    schema.ReasonFromRiskArea,
+	"居家健康监测":      schema.ReasonHomeQuarantine,
+	"集中隔离医学观察":    schema.ReasonCentralQuarantine,
+	"入境人员":        schema.ReasonInbound,
+	"发热门诊就诊":      schema.ReasonFeverClinic,
+	"无法确认":        schema.ReasonCannotConfirm,
+	"未见异常":        schema.ReasonNoAbnormality,
+	"已完成疫苗接种":     schema.ReasonVaccinated,
+	"康复人员":        schema.ReasonRecovered,
+	"风险人员":        schema.ReasonRiskGroup,
 }
 
-// reasonLabels lists the reasons the export writes. The hub's derived
-// reason (visited_risk_area) has none.
-var reasonLabels = []struct{ label, code string }{
-	{"48小时核酸阴性", schema.ReasonNATNegative48h},
-	{"72小时核酸阴性", schema.ReasonNATNegative72h},
-	{"核酸阴性", schema.ReasonNATNegative},
-	{"核酸阳性", schema.ReasonNATPositive},
-	{"核酸结果待出", schema.ReasonNATPending},
-	{"未按要求核酸检测", schema.ReasonNATOverdue},
-	{"确诊病例或无症状感染者", schema.ReasonConfirmedCase},
-	{"密切接触者", schema.ReasonCloseContact},
-	{"次密切接触者", schema.ReasonSecondaryContact},
-	{"中高风险地区来鲁", schema.ReasonFromRiskArea},
-	{"居家健康监测", schema.ReasonHomeQuarantine},
-	{"集中隔离医学观察", schema.ReasonCentralQuarantine},
-	{"入境人员", schema.ReasonInbound},
-	{"发热门诊就诊", schema.ReasonFeverClinic},
-	{"无法确认", schema.ReasonCannotConfirm},
-	{"未见异常", schema.ReasonNoAbnormality},
-	{"已完成疫苗接种", schema.ReasonVaccinated},
-	{"康复人员", schema.ReasonRecovered},
-	{"风险人员", schema.ReasonRiskGroup},
-}
-
-var (
-	reasonByLabel = map[string]string{}
-	labelByReason = map[string]string{}
-)
-
-func init() {
-	for _, r := range reasonLabels {
-		reasonByLabel[r.label] = r.code
-		labelByReason[r.code] = r.label
-	}
-}
+// labelByReason is what Encode writes for each reason.
+var labelByReason = codes.Invert(reasonByLabel)

@@ -18,7 +18,7 @@ func (Adapter) Sample(seed uint64, n int, start time.Time, span time.Duration) [
 		System:   system,
 		DocTypes: []string{schema.DocResidentID, schema.DocPassport, schema.DocHKMacauPermit, schema.DocTaiwanPermit},
 		Start:    start,
-		Days:     max(1, int(span/(24*time.Hour))),
+		Days:     synth.DaysIn(span),
 	})
 	for i := range people {
 		people[i].Events = nil

@@ -14,6 +14,9 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/charset"
+	"github.com/codefed/codefed/adapters/internal/codes"
+	"github.com/codefed/codefed/adapters/internal/redact"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -125,7 +128,7 @@ func gbkBody(raw []byte) ([]byte, error) {
 	// The header names are Chinese. Their GBK bytes are never valid UTF-8,
 	// so a header row that is valid UTF-8 and not plain ASCII was written
 	// in UTF-8.
-	if utf8.Valid(first) && !isASCII(first) {
+	if charset.WrittenInUTF8(first) {
 		return nil, errors.New("payload is UTF-8, not GBK (the header row reads as UTF-8): export it as GBK or GB18030")
 	}
 	return raw, nil
@@ -175,7 +178,7 @@ type decoder struct {
 func (d *decoder) row(b *adapters.Builder, index int, rec []string) {
 	d.rec = rec
 	ref := ""
-	if id, _ := d.get(cRecordID); validID(id) {
+	if id, _ := d.get(cRecordID); codes.ID(id) {
 		ref = id
 	}
 	r := b.Record(index, ref)
@@ -383,16 +386,7 @@ func scientific(s string) bool {
 		return false
 	}
 	intPart, frac, _ := strings.Cut(mant, ".")
-	return intPart != "" && digits(intPart) && digits(frac) && exp != "" && digits(exp)
-}
-
-func digits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return intPart != "" && codes.Digits(intPart) && codes.Digits(frac) && exp != "" && codes.Digits(exp)
 }
 
 func blank(rec []string) bool {
@@ -404,35 +398,5 @@ func blank(rec []string) bool {
 	return true
 }
 
-func isASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-// validID reports whether s can be a Source.RecordID: 1 to 128 printable
-// ASCII characters.
-func validID(s string) bool {
-	if len(s) == 0 || len(s) > 128 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] > '~' {
-			return false
-		}
-	}
-	return true
-}
-
 // short keeps error messages bounded when a field holds garbage.
-func short(s string) string {
-	const max = 24
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:max]) + "…"
-}
+func short(s string) string { return redact.Clip(s, 24) }

@@ -3,11 +3,7 @@ package shandong_test
 import (
 	"bytes"
 	"encoding/csv"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,95 +19,11 @@ import (
 	"github.com/codefed/codefed/schema"
 )
 
-// TestGoldenInputs keeps each testdata/golden/NAME.in equal to its readable
-// source testdata/src/NAME.txt encoded in GB18030, which writes GBK's
-// bytes for every GBK character (NAME.utf8.txt is copied as UTF-8). In a source, \xNN stands for
-// the raw byte NN, \r for a carriage return and \\ for a backslash. With
-// -update the .in files are rewritten.
+// TestGoldenInputs keeps the golden inputs equal to their readable sources
+// in testdata/src, encoded in GB18030, which writes GBK's bytes for every GBK
+// character.
 func TestGoldenInputs(t *testing.T) {
-	srcs, err := filepath.Glob("testdata/src/*.txt")
-	if err != nil || len(srcs) == 0 {
-		t.Fatalf("no golden sources: %v", err)
-	}
-	update := flag.Lookup("update").Value.String() == "true"
-	for _, src := range srcs {
-		name := strings.TrimSuffix(filepath.Base(src), ".txt")
-		var enc *encoding.Encoder
-		if n, ok := strings.CutSuffix(name, ".utf8"); ok {
-			name = n
-		} else {
-			enc = simplifiedchinese.GB18030.NewEncoder()
-		}
-		text, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := encodeSource(string(text), enc)
-		if err != nil {
-			t.Fatalf("%s: %v", src, err)
-		}
-		in := filepath.Join("testdata/golden", name+".in")
-		if update {
-			if err := os.WriteFile(in, want, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		got, err := os.ReadFile(in)
-		if err != nil {
-			t.Fatalf("%v (run with -update)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s is not %s encoded (run with -update)", in, src)
-		}
-	}
-}
-
-func encodeSource(s string, enc *encoding.Encoder) ([]byte, error) {
-	var out, text []byte
-	flush := func() error {
-		if enc != nil && len(text) > 0 {
-			b, err := enc.Bytes(text)
-			if err != nil {
-				return fmt.Errorf("%q: %w", text, err)
-			}
-			out = append(out, b...)
-		} else {
-			out = append(out, text...)
-		}
-		text = text[:0]
-		return nil
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] != '\\' || i+1 == len(s) {
-			text = append(text, s[i])
-			continue
-		}
-		switch s[i+1] {
-		case 'r':
-			text = append(text, '\r')
-			i++
-		case '\\':
-			text = append(text, '\\')
-			i++
-		case 'x':
-			v, err := strconv.ParseUint(s[i+2:i+4], 16, 8)
-			if err != nil {
-				return nil, fmt.Errorf("bad escape at %d: %w", i, err)
-			}
-			if err := flush(); err != nil {
-				return nil, err
-			}
-			out = append(out, byte(v))
-			i += 3
-		default:
-			text = append(text, s[i])
-		}
-	}
-	if err := flush(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	adaptertest.GoldenInputs(t, map[string]encoding.Encoding{"": simplifiedchinese.GB18030})
 }
 
 func TestGolden(t *testing.T) {
@@ -157,11 +69,7 @@ func decodeText(t *testing.T, text string) *adapters.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := shandong.Adapter{}.Decode(raw, adapters.DecodeOptions{Subjects: adaptertest.Subjects(t)})
-	if err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	return res
+	return adaptertest.Decode(t, shandong.Adapter{}, raw, adapters.DecodeOptions{})
 }
 
 // readCSV and writeCSV move between GB18030 bytes and rows.
@@ -344,10 +252,7 @@ func TestSampleRoundTrips(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	adaptertest.SeedCorpus(f, "testdata/golden")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		adaptertest.Fuzz(t, shandong.Adapter{}, adapters.DecodeOptions{}, b)
-	})
+	adaptertest.FuzzGolden(f, shandong.Adapter{}, "testdata/golden", adapters.DecodeOptions{})
 }
 
 func BenchmarkDecode(b *testing.B) {
@@ -356,15 +261,7 @@ func BenchmarkDecode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	opts := adapters.DecodeOptions{Subjects: adaptertest.Subjects(b)}
-	b.SetBytes(int64(len(raw)))
-	for b.Loop() {
-		res, err := shandong.Adapter{}.Decode(raw, opts)
-		if err != nil || len(res.Rejected) != 0 {
-			b.Fatalf("decode: %v %v", err, res.Rejected)
-		}
-	}
-	b.ReportMetric(float64(records*b.N)/b.Elapsed().Seconds(), "records/s")
+	adaptertest.BenchmarkDecode(b, shandong.Adapter{}, raw, records)
 }
 
 // UTF-8 detection rests on this: the GBK bytes of every required column

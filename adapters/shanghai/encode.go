@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/codes"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -109,8 +110,8 @@ func (Adapter) Encode(people []adapters.Person, opts adapters.EncodeOptions) ([]
 		if len(p.Statuses) == 0 {
 			return nil, fmt.Errorf("shanghai: person %d: a Person element needs a status", pi)
 		}
-		certType := certTypeCode(p.DocType)
-		if certType == "" {
+		certType, ok := codes.For(certTypes, p.DocType)
+		if !ok {
 			return nil, fmt.Errorf("shanghai: person %d: document type %s has no 证件类型 code", pi, p.DocType)
 		}
 		for si, st := range p.Statuses {
@@ -139,15 +140,6 @@ func (Adapter) Encode(people []adapters.Person, opts adapters.EncodeOptions) ([]
 		return nil, fmt.Errorf("shanghai: write xml: %w", err)
 	}
 	return append([]byte(xml.Header), append(out, '\n')...), nil
-}
-
-func certTypeCode(docType string) string {
-	for code, t := range certTypes {
-		if t == docType {
-			return code
-		}
-	}
-	return ""
 }
 
 // xsDateTime writes t with its own offset; Go's RFC 3339 is an xs:dateTime.
@@ -189,12 +181,8 @@ func encodeStatus(st schema.Status) (outPerson, error) {
 	}
 	if n := st.NAT; n != nil {
 		op.NucleicAcid = &outNucleicAcid{}
-		for text, result := range natResults {
-			if result == n.Result {
-				op.NucleicAcid.Result = text
-			}
-		}
-		if op.NucleicAcid.Result == "" {
+		var ok bool
+		if op.NucleicAcid.Result, ok = codes.For(natResults, n.Result); !ok {
 			return outPerson{}, fmt.Errorf("test result %q has no 随申码 text", n.Result)
 		}
 		if !n.SampledAt.IsZero() {
@@ -223,12 +211,8 @@ func encodeEvent(ev schema.Event) (outPlaceScan, error) {
 		District:  ev.Place.Region,
 		ScanTime:  xsDateTime(ev.Start),
 	}
-	for code, kind := range scanTypes {
-		if kind == ev.Kind {
-			sc.Type = code
-		}
-	}
-	if sc.Type == "" {
+	var ok bool
+	if sc.Type, ok = codes.For(scanTypes, ev.Kind); !ok {
 		return outPlaceScan{}, fmt.Errorf("event kind %q has no 随申码 scan type", ev.Kind)
 	}
 	if ev.Place.Name != "" {

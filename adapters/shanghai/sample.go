@@ -10,23 +10,17 @@ import (
 
 var _ adapters.Sampler = Adapter{}
 
-// site is a place and the kind of scan made there: a 场所码 at venues, a
-// 数字哨兵 (digital sentinel) at stations and entrances.
-type site struct {
-	kind  string
-	place schema.Place
-}
-
 // sites are the Shanghai places sampled people are seen at, in every shape
 // a PlaceScan carries: with and without coordinates, a name, a district or
-// a street.
-var sites = []site{
-	{schema.KindVenueScan, schema.Place{ID: "310115-V-000123", Name: "陆家嘴 & 世纪大道站", Region: "310115004", Lat: 31.2397, Lon: 121.4998}},
-	{schema.KindVenueScan, schema.Place{ID: "310101-V-000001", Name: "南京东路步行街", Region: "310101"}},
-	{schema.KindCheckpoint, schema.Place{ID: "310104-S-0042", Name: "徐家汇地铁站", Region: "310104", Lat: 31.1957, Lon: 121.4375}},
-	{schema.KindVenueScan, schema.Place{ID: "310151-V-000009", Region: "310151"}},
-	{schema.KindVenueScan, schema.Place{ID: "310115-V-000456", Name: "浦东新区东方医院", Region: "310115", Lat: 31.2186, Lon: 121.5262}},
-	{schema.KindCheckpoint, schema.Place{ID: "310112-S-0007", Name: "虹桥火车站", Region: "310112", Lat: 31.1945, Lon: 121.3201}},
+// a street. A 场所码 is scanned at venues, a 数字哨兵 (digital sentinel) at
+// stations and entrances.
+var sites = []synth.Site{
+	{Kind: schema.KindVenueScan, Place: schema.Place{ID: "310115-V-000123", Name: "陆家嘴 & 世纪大道站", Region: "310115004", Lat: 31.2397, Lon: 121.4998}},
+	{Kind: schema.KindVenueScan, Place: schema.Place{ID: "310101-V-000001", Name: "南京东路步行街", Region: "310101"}},
+	{Kind: schema.KindCheckpoint, Place: schema.Place{ID: "310104-S-0042", Name: "徐家汇地铁站", Region: "310104", Lat: 31.1957, Lon: 121.4375}},
+	{Kind: schema.KindVenueScan, Place: schema.Place{ID: "310151-V-000009", Region: "310151"}},
+	{Kind: schema.KindVenueScan, Place: schema.Place{ID: "310115-V-000456", Name: "浦东新区东方医院", Region: "310115", Lat: 31.2186, Lon: 121.5262}},
+	{Kind: schema.KindCheckpoint, Place: schema.Place{ID: "310112-S-0007", Name: "虹桥火车站", Region: "310112", Lat: 31.1945, Lon: 121.3201}},
 }
 
 // Reasons Sample gives yellow and red codes, each with a 随申码 reason code:
@@ -50,29 +44,18 @@ var (
 // scans across Shanghai, and yellow and red codes with the reasons 随申码
 // gave them (a pending test listed as nat_pending).
 func (Adapter) Sample(seed uint64, n int, start time.Time, span time.Duration) []adapters.Person {
-	places := make([]schema.Place, len(sites))
-	for i, s := range sites {
-		places[i] = s.place
-	}
 	people := synth.People(seed, n, synth.Options{
 		Region:      Region,
 		System:      System,
 		DocTypes:    []string{schema.DocResidentID, schema.DocPassport, schema.DocHKMacauPermit, schema.DocTaiwanPermit},
 		EventKinds:  []string{schema.KindVenueScan},
-		Places:      places,
-		Start:       ceil(start, time.Second),
-		Days:        max(1, int(span/(24*time.Hour))),
+		Places:      synth.Places(sites),
+		Start:       start,
+		Days:        synth.DaysIn(span),
 		Granularity: time.Second,
 	})
+	synth.SetKinds(people, sites)
 	for i := range people {
-		for j := range people[i].Events {
-			ev := &people[i].Events[j]
-			for _, s := range sites {
-				if s.place.ID == ev.Place.ID {
-					ev.Kind = s.kind
-				}
-			}
-		}
 		st := &people[i].Statuses[0]
 		switch st.Color {
 		case schema.Yellow:
@@ -85,13 +68,4 @@ func (Adapter) Sample(seed uint64, n int, start time.Time, span time.Duration) [
 		}
 	}
 	return people
-}
-
-// ceil returns the first instant at or after t that is a whole multiple of
-// d, so that times truncated to d do not fall before t.
-func ceil(t time.Time, d time.Duration) time.Time {
-	if c := t.Truncate(d); c.Before(t) {
-		return c.Add(d)
-	}
-	return t
 }

@@ -10,11 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/redact"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -107,8 +107,6 @@ var scanTypes = map[string]string{
 	"1": schema.KindVenueScan,  // 场所码
 	"2": schema.KindCheckpoint, // 数字哨兵
 }
-
-const maxBatchID = 128
 
 // The decode-side document. Elements are matched in Namespace only, so that
 // a vendor's extension in its own namespace is an unknown element even when
@@ -264,7 +262,7 @@ func readExport(raw []byte) (*export, error) {
 		}
 	}
 	if ex.Version != "" && ex.Version != "1" {
-		return nil, fmt.Errorf("export version %s is not supported, want 1", shown(ex.Version))
+		return nil, fmt.Errorf("export version %s is not supported, want 1", redact.Code(ex.Version))
 	}
 	return &ex, nil
 }
@@ -284,7 +282,7 @@ func charsetReader(label string, input io.Reader) (io.Reader, error) {
 type encodingError struct{ label string }
 
 func (e *encodingError) Error() string {
-	return fmt.Sprintf("unsupported encoding %s, want UTF-8 or GB 18030/GBK", shown(e.label))
+	return fmt.Sprintf("unsupported encoding %s, want UTF-8 or GB 18030/GBK", redact.Code(e.label))
 }
 
 func qname(n xml.Name) string {
@@ -307,8 +305,8 @@ func readHeader(ex *export) (*header, time.Time, error) {
 	switch {
 	case h.BatchNo == "":
 		return nil, time.Time{}, errors.New("header: batch number (BatchNo) is missing")
-	case len(h.BatchNo) > maxBatchID:
-		return nil, time.Time{}, fmt.Errorf("header: batch number (BatchNo) is %d bytes, at most %d", len(h.BatchNo), maxBatchID)
+	case len(h.BatchNo) > adapters.MaxBatchID:
+		return nil, time.Time{}, fmt.Errorf("header: batch number (BatchNo) is %d bytes, at most %d", len(h.BatchNo), adapters.MaxBatchID)
 	}
 	if strings.TrimSpace(h.ExportTime) == "" {
 		return nil, time.Time{}, errors.New("header: export time (ExportTime) is missing")
@@ -362,7 +360,7 @@ func decodePerson(b *adapters.Builder, i int, p *person, exportTime time.Time, s
 		case "":
 			r.Reject("Certificate/@type", errors.New("document type is missing"))
 		default:
-			r.Reject("Certificate/@type", fmt.Errorf("unknown document type code %s", shown(t)))
+			r.Reject("Certificate/@type", fmt.Errorf("unknown document type code %s", redact.Code(t)))
 		}
 		return
 	}
@@ -415,7 +413,7 @@ func decodeStatus(p *person, exportTime time.Time) (schema.Status, []fieldError,
 		if code == "" {
 			return schema.Status{}, nil, &fieldError{"HealthCode/@color", errors.New("colour is missing")}
 		}
-		return schema.Status{}, nil, &fieldError{"HealthCode/@color", fmt.Errorf("unknown colour code %s, want G, Y, R or 绿, 黄, 红", shown(code))}
+		return schema.Status{}, nil, &fieldError{"HealthCode/@color", fmt.Errorf("unknown colour code %s, want G, Y, R or 绿, 黄, 红", redact.Code(code))}
 	}
 	st := schema.Status{
 		Region:   Region,
@@ -441,11 +439,11 @@ func decodeStatus(p *person, exportTime time.Time) (schema.Status, []fieldError,
 		if !known {
 			field := fmt.Sprintf("HealthCode/Reason[%d]/@code", k+1)
 			if st.Color == schema.Green {
-				warnings = append(warnings, fieldError{field, fmt.Errorf("unknown reason code %s on a green code, dropped", shown(rc.Code))})
+				warnings = append(warnings, fieldError{field, fmt.Errorf("unknown reason code %s on a green code, dropped", redact.Code(rc.Code))})
 				continue
 			}
 			reason = schema.ReasonRiskGroup
-			warnings = append(warnings, fieldError{field, fmt.Errorf("unknown reason code %s, kept as risk_group", shown(rc.Code))})
+			warnings = append(warnings, fieldError{field, fmt.Errorf("unknown reason code %s, kept as risk_group", redact.Code(rc.Code))})
 		}
 		if !slices.Contains(st.Reasons, reason) {
 			st.Reasons = append(st.Reasons, reason)
@@ -478,7 +476,7 @@ func decodeNAT(n *nucleicAcid) (*schema.NAT, *fieldError) {
 		if strings.TrimSpace(n.Result) == "" {
 			return nil, &fieldError{"NucleicAcid/@result", errors.New("test result is missing")}
 		}
-		return nil, &fieldError{"NucleicAcid/@result", fmt.Errorf("unknown test result %s, want 阴性, 阳性 or 待出", shown(n.Result))}
+		return nil, &fieldError{"NucleicAcid/@result", fmt.Errorf("unknown test result %s, want 阴性, 阳性 or 待出", redact.Code(n.Result))}
 	}
 	out := &schema.NAT{Result: result, Lab: strings.TrimSpace(n.Lab)}
 	if strings.TrimSpace(n.SampledAt) != "" {
@@ -517,7 +515,7 @@ func decodeScan(s *placeScan, subject string) (schema.Event, *fieldError) {
 	if t := strings.TrimSpace(s.Type); t != "" {
 		var ok bool
 		if kind, ok = scanTypes[t]; !ok {
-			return schema.Event{}, &fieldError{"/@type", fmt.Errorf("unknown scan type %s, want 1 (场所码) or 2 (数字哨兵)", shown(t))}
+			return schema.Event{}, &fieldError{"/@type", fmt.Errorf("unknown scan type %s, want 1 (场所码) or 2 (数字哨兵)", redact.Code(t))}
 		}
 	}
 	place := strings.TrimSpace(s.PlaceCode)
@@ -584,31 +582,4 @@ func parseTime(v string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, errors.New("time is not an xs:dateTime (YYYY-MM-DDThh:mm:ss, with an offset or zoneless Beijing time)")
-}
-
-// shown quotes a native value for an error message when it cannot be
-// personal data: short ASCII with few digits, as codes are. Anything else
-// (which might be a name or a document number in the wrong field) is
-// described by its length only.
-func shown(v string) string {
-	digits := 0
-	for i := 0; i < len(v); i++ {
-		if v[i] >= utf8.RuneSelf {
-			return notShown(v)
-		}
-		if v[i] >= '0' && v[i] <= '9' {
-			digits++
-		}
-	}
-	if len(v) > 16 || digits > 5 {
-		return notShown(v)
-	}
-	return strconv.Quote(v)
-}
-
-func notShown(v string) string {
-	if n := utf8.RuneCountInString(v); n != 1 {
-		return fmt.Sprintf("(%d characters, not shown)", n)
-	}
-	return "(1 character, not shown)"
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -23,11 +22,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestRegistered(t *testing.T) {
-	a, ok := adapters.Lookup("shanghai")
-	if !ok {
-		t.Fatal("shanghai is not registered")
-	}
-	if got := a.Regions(); !slices.Equal(got, []string{"310000"}) {
+	if got := adaptertest.Registered(t, shanghai.Adapter{}).Regions(); !slices.Equal(got, []string{"310000"}) {
 		t.Errorf("Regions() = %v", got)
 	}
 }
@@ -36,11 +31,7 @@ func decode(t *testing.T, persons string) *adapters.Result {
 	t.Helper()
 	raw := `<SSMExport xmlns="urn:sh-ssm:export:1"><Header><BatchNo>T1</BatchNo>` +
 		`<ExportTime>2022-01-04T12:00:00+08:00</ExportTime></Header>` + persons + `</SSMExport>`
-	res, err := shanghai.Adapter{}.Decode([]byte(raw), adapters.DecodeOptions{Subjects: adaptertest.Subjects(t)})
-	if err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	return res
+	return adaptertest.Decode(t, shanghai.Adapter{}, []byte(raw), adapters.DecodeOptions{})
 }
 
 const cert = `<Certificate type="111">310101199003074415</Certificate>`
@@ -179,28 +170,13 @@ func TestGBKMatchesUTF8(t *testing.T) {
 // the golden inputs.
 func TestMessagesCarryNoPersonalData(t *testing.T) {
 	personalRE := regexp.MustCompile(`(?s)<(?:\w+:)?(?:Certificate|Name)(?:\s[^>]*)?>(?:<!\[CDATA\[)?\s*([^<\]]*?)\s*(?:\]\]>)?</`)
-	inputs, _ := filepath.Glob("testdata/golden/*.in")
-	for _, in := range inputs {
-		raw, err := os.ReadFile(in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := shanghai.Adapter{}.Decode(raw, adapters.DecodeOptions{Subjects: adaptertest.Subjects(t)})
-		if err != nil {
-			continue
-		}
+	adaptertest.MessagesCarryNoPersonalData(t, shanghai.Adapter{}, "testdata/golden", func(raw []byte) []string {
+		var personal []string
 		for _, m := range personalRE.FindAllSubmatch(raw, -1) {
-			p := string(m[1])
-			if p == "" {
-				continue
-			}
-			for _, e := range slices.Concat(res.Rejected, res.Warnings) {
-				if strings.Contains(e.Error(), p) {
-					t.Errorf("%s: message %q carries personal data", in, e)
-				}
-			}
+			personal = append(personal, string(m[1]))
 		}
-	}
+		return personal
+	})
 }
 
 func TestEncodeRefuses(t *testing.T) {
@@ -272,71 +248,21 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-// Sample feeds region simulators and the development cluster: n people
-// within the window, every one of whose statuses, reasons and scans
-// survives the format.
+// Sample feeds region simulators and the development cluster; its reasons
+// survive the format like everything else.
 func TestSampleRoundTrips(t *testing.T) {
-	const span = 13 * 24 * time.Hour
-	for _, start := range []time.Time{
-		time.Date(2022, 1, 2, 12, 0, 0, 0, adapters.Beijing),
-		time.Date(2022, 3, 1, 8, 0, 30, 250_500_000, adapters.Beijing),
-		time.Date(2022, 11, 20, 23, 59, 59, 999_999_999, time.UTC),
-	} {
-		for _, seed := range []uint64{3, 7, 41} {
-			t.Run(fmt.Sprint(seed, "-", start.Format(time.RFC3339Nano)), func(t *testing.T) {
-				people := shanghai.Adapter{}.Sample(seed, 40, start, span)
-				if len(people) != 40 {
-					t.Fatalf("%d people, want 40", len(people))
-				}
-				var statuses, events int
-				for _, p := range people {
-					for _, st := range p.Statuses {
-						statuses++
-						if st.IssuedAt.Before(start) || !st.IssuedAt.Before(start.Add(span)) {
-							t.Errorf("status issued at %v, outside the window", st.IssuedAt)
-						}
-					}
-					for _, ev := range p.Events {
-						events++
-						if ev.Start.Before(start) || !ev.Start.Before(start.Add(span)) {
-							t.Errorf("scan at %v, outside the window", ev.Start)
-						}
-					}
-				}
-				raw, err := shanghai.Adapter{}.Encode(people, adapters.EncodeOptions{At: start.Add(span)})
-				if err != nil {
-					t.Fatalf("encode: %v", err)
-				}
-				subjects := adaptertest.Subjects(t)
-				res, err := shanghai.Adapter{}.Decode(raw, adapters.DecodeOptions{Subjects: subjects})
-				if err != nil {
-					t.Fatalf("decode: %v", err)
-				}
-				for _, r := range res.Rejected {
-					t.Errorf("rejected: %v", r)
-				}
-				if len(res.Warnings) > 0 {
-					t.Errorf("warnings: %v", res.Warnings)
-				}
-				if len(res.Batch.Statuses) != statuses || len(res.Batch.Events) != events || statuses == 0 {
-					t.Fatalf("decoded %d statuses and %d events, sampled %d and %d", len(res.Batch.Statuses), len(res.Batch.Events), statuses, events)
-				}
-				sts, _ := adaptertest.Expected(t, subjects, people)
-				for i, st := range res.Batch.Statuses {
-					if !slices.Equal(st.Reasons, sts[i].Reasons) {
-						t.Errorf("status %d: reasons %v, sampled %v", i, st.Reasons, sts[i].Reasons)
-					}
-				}
-			})
+	adaptertest.SampleRoundTrips(t, shanghai.Adapter{}, func(t *testing.T, people []adapters.Person, res *adapters.Result) {
+		sts, _ := adaptertest.Expected(t, adaptertest.Subjects(t), people)
+		for i, st := range res.Batch.Statuses {
+			if !slices.Equal(st.Reasons, sts[i].Reasons) {
+				t.Errorf("status %d: reasons %v, sampled %v", i, st.Reasons, sts[i].Reasons)
+			}
 		}
-	}
+	})
 }
 
 func FuzzDecode(f *testing.F) {
-	adaptertest.SeedCorpus(f, "testdata/golden")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		adaptertest.Fuzz(t, shanghai.Adapter{}, adapters.DecodeOptions{}, b)
-	})
+	adaptertest.FuzzGolden(f, shanghai.Adapter{}, "testdata/golden", adapters.DecodeOptions{})
 }
 
 func BenchmarkDecode(b *testing.B) {
@@ -346,13 +272,5 @@ func BenchmarkDecode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	opts := adapters.DecodeOptions{Subjects: adaptertest.Subjects(b)}
-	b.SetBytes(int64(len(raw)))
-	for b.Loop() {
-		res, err := shanghai.Adapter{}.Decode(raw, opts)
-		if err != nil || len(res.Rejected) > 0 {
-			b.Fatalf("decode: %v %v", err, res.Rejected)
-		}
-	}
-	b.ReportMetric(float64(records*b.N)/b.Elapsed().Seconds(), "records/s")
+	adaptertest.BenchmarkDecode(b, shanghai.Adapter{}, raw, records)
 }

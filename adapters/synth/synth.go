@@ -81,6 +81,37 @@ func (o *Options) defaults() {
 	}
 }
 
+// DaysIn is the number of whole days in span, at least one: Options.Days
+// for a sampler asked for a window of span.
+func DaysIn(span time.Duration) int { return max(1, int(span/(24*time.Hour))) }
+
+// LatePermits gives every twentieth person from the eighth a home return
+// permit numbered homePrefix and homeDigits digits, and every twentieth from
+// the fourteenth a foreign permanent resident ID card of country (ISO 3166
+// alpha-3) and twelve digits: People has no generator for the two document
+// types v1 added last. The numbers follow from seed and the person's index.
+func LatePermits(people []adapters.Person, seed uint64, homePrefix string, homeDigits int, country string) {
+	for i := range people {
+		n := seed*7919 + uint64(i)*104729
+		switch i % 20 {
+		case 7:
+			people[i].DocType = schema.DocHomeReturnPermit
+			people[i].DocNumber = fmt.Sprintf("%s%0*d", homePrefix, homeDigits, n%pow10(homeDigits))
+		case 13:
+			people[i].DocType = schema.DocForeignPermanentResident
+			people[i].DocNumber = fmt.Sprintf("%s%012d", country, n%pow10(12))
+		}
+	}
+}
+
+func pow10(n int) uint64 {
+	p := uint64(1)
+	for range n {
+		p *= 10
+	}
+	return p
+}
+
 // residentPrefixes are real county-level division codes used as the first six
 // digits of generated resident IDs.
 var residentPrefixes = []string{
@@ -213,4 +244,36 @@ func reasonsFor(color string) []string {
 		return []string{"close_contact"}
 	}
 	return []string{"nat_negative_48h"}
+}
+
+// Site is a place and the kind of event people have there: a venue scan, a
+// checkpoint, a transit. Formats whose event kind goes with the place
+// sample people at sites.
+type Site struct {
+	Kind  string
+	Place schema.Place
+}
+
+// Places returns the places of sites, for Options.Places.
+func Places(sites []Site) []schema.Place {
+	places := make([]schema.Place, len(sites))
+	for i, s := range sites {
+		places[i] = s.Place
+	}
+	return places
+}
+
+// SetKinds gives every event of people at one of the sites' places the
+// kind of that site.
+func SetKinds(people []adapters.Person, sites []Site) {
+	for i := range people {
+		for j := range people[i].Events {
+			ev := &people[i].Events[j]
+			for _, s := range sites {
+				if s.Place.ID == ev.Place.ID {
+					ev.Kind = s.Kind
+				}
+			}
+		}
+	}
 }

@@ -7,17 +7,12 @@ import (
 	"strings"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/codes"
 	"github.com/codefed/codefed/schema"
 )
 
 // docCodes is docTypes reversed, for Encode.
-var docCodes = func() map[string]string {
-	m := make(map[string]string, len(docTypes))
-	for code, t := range docTypes {
-		m[t] = code
-	}
-	return m
-}()
+var docCodes = codes.Invert(docTypes)
 
 // colorCodes is colors reversed, for Encode.
 var colorCodes = func() map[string]string {
@@ -76,7 +71,7 @@ func encodeScan(p *adapters.Person, e schema.Event) (record, error) {
 		return record{}, fmt.Errorf("kind %s cannot be written (the format has venue scans only)", e.Kind)
 	}
 	district, serial, ok := strings.Cut(e.Place.ID, "-V-")
-	if _, known := districts[district]; !ok || !known || len(serial) != 6 || !digits(serial) {
+	if _, known := districts[district]; !ok || !known || len(serial) != 6 || !codes.Digits(serial) {
 		return record{}, fmt.Errorf("place ID %q is not a Tianjin venue (<district>-V-<6 digits>)", e.Place.ID)
 	}
 	rec := record{

@@ -31,6 +31,6 @@ func (Adapter) Sample(seed uint64, n int, start time.Time, span time.Duration) [
 		EventKinds:      []string{schema.KindVenueScan},
 		Places:          venues,
 		Start:           start,
-		Days:            max(1, int(span/(24*time.Hour))),
+		Days:            synth.DaysIn(span),
 	})
 }

@@ -2,18 +2,17 @@ package tianjin
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"reflect"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/codes"
+	"github.com/codefed/codefed/adapters/internal/jsonstream"
+	"github.com/codefed/codefed/adapters/internal/redact"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -118,13 +117,7 @@ type record struct {
 type envelope struct {
 	Pch  string
 	Jls  *int
-	Smjl []parsed // nil when the payload has no smjl
-}
-
-// parsed is one native record and what was wrong with its JSON shape.
-type parsed struct {
-	rec record
-	err error
+	Smjl []jsonstream.Item[record] // nil when the payload has no smjl
 }
 
 // scan is a record that passed every per-record check, waiting to be
@@ -174,12 +167,11 @@ func (Adapter) Decode(raw []byte, opts adapters.DecodeOptions) (*adapters.Result
 	var good []int
 	for i := range env.Smjl {
 		p := &env.Smjl[i]
-		if p.err != nil {
-			field, err := jsonError(p.err)
-			rejected[i] = adapters.RecordError{Field: field, Err: err}
+		if p.Bad != nil {
+			rejected[i] = adapters.RecordError{Field: p.Bad.Field, Err: p.Bad.Err}
 			continue
 		}
-		field, err := readScan(&scans[i], i, &p.rec, opts.Subjects)
+		field, err := readScan(&scans[i], i, &p.Rec, opts.Subjects)
 		if err != nil {
 			rejected[i] = adapters.RecordError{Field: field, Err: err}
 			continue
@@ -189,7 +181,7 @@ func (Adapter) Decode(raw []byte, opts adapters.DecodeOptions) (*adapters.Result
 	pairVisits(scans, good)
 
 	for i := range env.Smjl {
-		r := b.Record(i, env.Smjl[i].rec.Smid)
+		r := b.Record(i, env.Smjl[i].Rec.Smid)
 		if rejected[i].Err != nil {
 			r.Reject(rejected[i].Field, rejected[i].Err)
 			continue
@@ -203,7 +195,7 @@ func (Adapter) Decode(raw []byte, opts adapters.DecodeOptions) (*adapters.Result
 				Place:   s.place,
 				Start:   s.at,
 				End:     s.end,
-				Source:  schema.Source{System: System, RecordID: env.Smjl[i].rec.Smid},
+				Source:  schema.Source{System: System, RecordID: env.Smjl[i].Rec.Smid},
 			})
 		}
 		if s.status != nil {
@@ -232,7 +224,7 @@ func readScan(s *scan, i int, rec *record, subjects *schema.Pseudonymizer) (stri
 		if name, known := unsupportedDocs[rec.Zjlx]; known {
 			return "zjlx", fmt.Errorf("document type %s (%s) has no v1 document type", rec.Zjlx, name)
 		}
-		return "zjlx", fmt.Errorf("unknown document type code %s", shown(rec.Zjlx))
+		return "zjlx", fmt.Errorf("unknown document type code %s", redact.UnlessID(rec.Zjlx))
 	}
 	subject, err := subjects.Subject(docType, rec.Zjhm)
 	if err != nil {
@@ -244,13 +236,13 @@ func readScan(s *scan, i int, rec *record, subjects *schema.Pseudonymizer) (stri
 		return "qxdm", errors.New("missing district code")
 	}
 	if _, ok := districts[rec.Qxdm]; !ok {
-		return "qxdm", fmt.Errorf("district code %s is not one of Tianjin's (120101-120119)", shown(rec.Qxdm))
+		return "qxdm", fmt.Errorf("district code %s is not one of Tianjin's (120101-120119)", redact.UnlessID(rec.Qxdm))
 	}
 	if rec.Csbm == "" {
 		return "csbm", errors.New("missing venue code")
 	}
-	if len(rec.Csbm) != 12 || !digits(rec.Csbm) {
-		return "csbm", fmt.Errorf("venue code %s is not 12 digits", shown(rec.Csbm))
+	if len(rec.Csbm) != 12 || !codes.Digits(rec.Csbm) {
+		return "csbm", fmt.Errorf("venue code %s is not 12 digits", redact.UnlessID(rec.Csbm))
 	}
 	if rec.Csbm[:6] != rec.Qxdm {
 		return "csbm", fmt.Errorf("venue code %s was issued in district %s, record says %s", rec.Csbm, rec.Csbm[:6], rec.Qxdm)
@@ -264,8 +256,8 @@ func readScan(s *scan, i int, rec *record, subjects *schema.Pseudonymizer) (stri
 		Region: rec.Qxdm,
 	}
 	if rec.Jddm != "" {
-		if len(rec.Jddm) != 9 || !digits(rec.Jddm) || !strings.HasPrefix(rec.Jddm, rec.Qxdm) {
-			return "jddm", fmt.Errorf("street code %s is not a 9-digit code within district %s", shown(rec.Jddm), rec.Qxdm)
+		if len(rec.Jddm) != 9 || !codes.Digits(rec.Jddm) || !strings.HasPrefix(rec.Jddm, rec.Qxdm) {
+			return "jddm", fmt.Errorf("street code %s is not a 9-digit code within district %s", redact.UnlessID(rec.Jddm), rec.Qxdm)
 		}
 		s.place.Region = rec.Jddm
 	}
@@ -296,7 +288,7 @@ func readScan(s *scan, i int, rec *record, subjects *schema.Pseudonymizer) (stri
 	case "2":
 		s.exit = true
 	default:
-		return "smfx", fmt.Errorf("unknown scan direction %s (want 1 entry or 2 exit)", shown(rec.Smfx))
+		return "smfx", fmt.Errorf("unknown scan direction %s (want 1 entry or 2 exit)", redact.UnlessID(rec.Smfx))
 	}
 	if rec.Lcsj != "" {
 		if s.exit {
@@ -313,7 +305,7 @@ func readScan(s *scan, i int, rec *record, subjects *schema.Pseudonymizer) (stri
 	if rec.Mys != "" {
 		c, ok := colors[rec.Mys]
 		if !ok {
-			return "mys", fmt.Errorf("unknown colour code %s (want 0, 1 or 2)", shown(rec.Mys))
+			return "mys", fmt.Errorf("unknown colour code %s (want 0, 1 or 2)", redact.UnlessID(rec.Mys))
 		}
 		s.status = &schema.Status{
 			Subject:    subject,
@@ -385,183 +377,40 @@ func pairVisits(scans []scan, good []int) {
 func parseTime(v string) (time.Time, error) {
 	t, err := time.ParseInLocation(timeLayout, v, adapters.Beijing)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("time %s is not yyyy-MM-dd HH:mm:ss", shown(v))
+		return time.Time{}, fmt.Errorf("time %s is not yyyy-MM-dd HH:mm:ss", redact.UnlessID(v))
 	}
 	return t, nil
-}
-
-// shown quotes a bad value for an error message unless it could be a
-// document or phone number put in the wrong field: a value with a run of
-// seven or more letters and digits, four of them digits, is described by
-// its length only.
-func shown(v string) string {
-	run, nums := 0, 0
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case c >= '0' && c <= '9':
-			run, nums = run+1, nums+1
-		case c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
-			run++
-		default:
-			run, nums = 0, 0
-		}
-		if run >= 7 && nums >= 4 {
-			return fmt.Sprintf("(%d characters, not shown)", utf8.RuneCountInString(v))
-		}
-	}
-	return strconv.Quote(v)
 }
 
 func inTianjin(lat, lon float64) bool {
 	return lat >= minLat && lat <= maxLat && lon >= minLon && lon <= maxLon
 }
 
-func digits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+// envelopePayload is how messages speak of the payload; a syntax error
+// says no offset.
+var envelopePayload = jsonstream.Payload{
+	Ends:     jsonstream.Envelope.Ends,
+	Trailing: jsonstream.Envelope.Trailing,
 }
 
-// readEnvelope streams the payload with a json.Decoder so that each record
-// is scanned twice (find its end, decode it) rather than four times through
-// json.RawMessage.
 func readEnvelope(raw []byte) (*envelope, error) {
 	env := &envelope{}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	err := readObject(dec, func(key string) error {
+	dec := jsonstream.NewDecoder(raw)
+	err := dec.Top(envelopePayload, func(key string) error {
 		switch key {
 		case "pch":
-			return decodeField(dec, key, &env.Pch)
+			return dec.Field(key, &env.Pch)
 		case "jls":
-			return decodeField(dec, key, &env.Jls)
+			return dec.Field(key, &env.Jls)
 		case "smjl":
-			env.Smjl = make([]parsed, 0, len(raw)/350)
-			return readArray(dec, key, func() error {
-				env.Smjl = append(env.Smjl, parsed{})
-				p := &env.Smjl[len(env.Smjl)-1]
-				p.err = dec.Decode(&p.rec)
-				var te *json.UnmarshalTypeError
-				if p.err != nil && !errors.As(p.err, &te) {
-					return p.err // the stream itself is broken
-				}
-				return nil
-			})
+			var err error
+			env.Smjl, err = jsonstream.Items[record](dec, key, len(raw)/350)
+			return err
 		}
-		var skip json.RawMessage
-		return dec.Decode(&skip)
+		return dec.Skip()
 	})
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return nil, errors.New("payload ends inside the envelope")
-	}
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the envelope object")
-	}
 	return env, nil
-}
-
-// readObject reads a JSON object, calling field for each key with the
-// decoder positioned at its value.
-func readObject(dec *json.Decoder, field func(key string) error) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if tok != json.Delim('{') {
-		return fmt.Errorf("is a JSON %s, want an object", tokenKind(tok))
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		if err := field(tok.(string)); err != nil {
-			return err
-		}
-	}
-	_, err = dec.Token()
-	return err
-}
-
-// readArray reads a JSON array (null reads as empty), calling elem with the
-// decoder positioned at each element.
-func readArray(dec *json.Decoder, key string, elem func() error) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if tok == nil {
-		return nil
-	}
-	if tok != json.Delim('[') {
-		return fmt.Errorf("field %s: is a JSON %s, want an array", key, tokenKind(tok))
-	}
-	for dec.More() {
-		if err := elem(); err != nil {
-			return err
-		}
-	}
-	_, err = dec.Token()
-	return err
-}
-
-func decodeField(dec *json.Decoder, key string, v any) error {
-	err := dec.Decode(v)
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		_, err = jsonError(err)
-		return fmt.Errorf("field %s: %w", key, err)
-	}
-	return err
-}
-
-func tokenKind(tok json.Token) string {
-	switch tok.(type) {
-	case json.Delim:
-		if tok == json.Delim('[') {
-			return "array"
-		}
-		return "object"
-	case string:
-		return "string"
-	case float64, json.Number:
-		return "number"
-	case bool:
-		return "boolean"
-	}
-	return "null"
-}
-
-// jsonError restates an encoding/json type error as the native field at
-// fault ("" for the record itself) and what is wrong, without the offending
-// value: a number in the wrong place may be a document number.
-func jsonError(err error) (field string, _ error) {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		got, _, _ := strings.Cut(te.Value, " ")
-		return te.Field, fmt.Errorf("is a JSON %s, want %s", got, jsonKind(te.Type))
-	}
-	return "", err
-}
-
-func jsonKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Int, reflect.Int64, reflect.Float64:
-		return "a number"
-	case reflect.Slice:
-		return "an array"
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	case reflect.Pointer:
-		return jsonKind(t.Elem())
-	}
-	return t.Kind().String()
 }

@@ -18,13 +18,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestRegistered(t *testing.T) {
-	a, ok := adapters.Lookup("tianjin")
-	if !ok {
-		t.Fatal("tianjin is not registered")
-	}
-	if _, ok := a.(Adapter); !ok {
-		t.Fatalf("registered adapter is %T", a)
-	}
+	adaptertest.Registered(t, Adapter{})
 }
 
 func TestRoundTrip(t *testing.T) {
@@ -345,10 +339,7 @@ func TestCountMismatchWarns(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	adaptertest.SeedCorpus(f, "testdata/golden")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		adaptertest.Fuzz(t, Adapter{}, adapters.DecodeOptions{}, b)
-	})
+	adaptertest.FuzzGolden(f, Adapter{}, "testdata/golden", adapters.DecodeOptions{})
 }
 
 func BenchmarkDecode(b *testing.B) {
@@ -369,21 +360,9 @@ func BenchmarkDecode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	opts := adapters.DecodeOptions{Subjects: adaptertest.Subjects(b)}
-	res, err := (Adapter{}).Decode(raw, opts)
-	if err != nil || len(res.Rejected) > 0 || len(res.Batch.Events) != records {
-		b.Fatalf("decode: %v, %d rejected, %d events", err, len(res.Rejected), len(res.Batch.Events))
-	}
-	b.SetBytes(int64(len(raw)))
-	cpu0, cpuOK := cpuTime()
-	for b.Loop() {
-		if _, err := (Adapter{}).Decode(raw, opts); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(records*b.N)/b.Elapsed().Seconds(), "records/s")
-	if cpu1, ok := cpuTime(); ok && cpuOK && cpu1 > cpu0 {
-		b.ReportMetric(float64(records*b.N)/(cpu1-cpu0).Seconds(), "records/cpu-s")
+	res := adaptertest.BenchmarkDecode(b, Adapter{}, raw, records)
+	if len(res.Batch.Events) != records {
+		b.Fatalf("%d events, want one a scan", len(res.Batch.Events))
 	}
 	b.ReportMetric(float64(len(res.Batch.Statuses))/records, "statuses/record")
 }

@@ -1,7 +1,6 @@
 package zhejiang
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/codefed/codefed/adapters"
@@ -34,8 +33,8 @@ func (Adapter) Sample(seed uint64, n int, start time.Time, span time.Duration) [
 		EventsPerPerson: 4,
 		EventKinds:      []string{schema.KindVenueScan},
 		Places:          venues,
-		Start:           ceil(start, time.Millisecond),
-		Days:            max(1, int(span/(24*time.Hour))),
+		Start:           start,
+		Days:            synth.DaysIn(span),
 		Granularity:     time.Millisecond,
 	})
 	for i := range people {
@@ -49,22 +48,7 @@ func (Adapter) Sample(seed uint64, n int, start time.Time, span time.Duration) [
 		if len(p.Events) > 0 && i%6 == 5 {
 			p.Statuses = nil
 		}
-		// synth has no generator for the two permits added last.
-		switch i % 20 {
-		case 7:
-			p.DocType, p.DocNumber = schema.DocHomeReturnPermit, fmt.Sprintf("M%08d", (seed*7919+uint64(i)*104729)%100000000)
-		case 13:
-			p.DocType, p.DocNumber = schema.DocForeignPermanentResident, fmt.Sprintf("GBR%012d", (seed*7919+uint64(i)*104729)%1000000000000)
-		}
 	}
+	synth.LatePermits(people, seed, "M", 8, "GBR")
 	return people
-}
-
-// ceil returns the first instant at or after t that is a whole multiple of
-// d, so that times truncated to d do not fall before t.
-func ceil(t time.Time, d time.Duration) time.Time {
-	if c := t.Truncate(d); c.Before(t) {
-		return c.Add(d)
-	}
-	return t
 }

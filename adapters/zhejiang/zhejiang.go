@@ -1,11 +1,9 @@
 package zhejiang
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"strconv"
 	"strings"
@@ -13,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/internal/codes"
+	"github.com/codefed/codefed/adapters/internal/jsonstream"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -28,9 +28,6 @@ var (
 	minEpochMillis = time.Date(2020, 1, 1, 0, 0, 0, 0, adapters.Beijing).UnixMilli()
 	maxEpochMillis = time.Date(2100, 1, 1, 0, 0, 0, 0, adapters.Beijing).UnixMilli()
 )
-
-// maxBatchID is the longest batch_id schema v1 accepts.
-const maxBatchID = 128
 
 func init() { adapters.Register(Adapter{}) }
 
@@ -56,15 +53,7 @@ func (Adapter) Description() string {
 type envelope struct {
 	RequestID  string
 	RegionCode string
-	Records    []parsed // nil when the payload has no records
-}
-
-// parsed is one native record and what was wrong with its JSON shape; raw
-// holds its bytes only when it is wrong.
-type parsed struct {
-	rec record
-	err error
-	raw []byte
+	Records    []jsonstream.Item[record] // nil when the payload has no records
 }
 
 // namedRecord is a record as Encode writes it, with the holder's name.
@@ -183,14 +172,14 @@ func (Adapter) Decode(raw []byte, opts adapters.DecodeOptions) (*adapters.Result
 	if env.RegionCode == "" {
 		return nil, errors.New("zhejiang: envelope has no regionCode")
 	}
-	if !regionCode(env.RegionCode) || !strings.HasPrefix(env.RegionCode, "33") {
+	if !codes.Region(env.RegionCode) || !strings.HasPrefix(env.RegionCode, "33") {
 		return nil, fmt.Errorf("zhejiang: regionCode %q is not a GB/T 2260 code in Zhejiang (33...)", env.RegionCode)
 	}
 	b := adapters.NewBuilder(env.RegionCode, opts.BatchID)
 	if opts.BatchID == "" {
 		batchID := env.RequestID
-		if len(batchID) > maxBatchID {
-			b.Warn(-1, "", "requestId", fmt.Errorf("request ID of %d bytes is longer than %d, using a hash of the payload", len(batchID), maxBatchID))
+		if len(batchID) > adapters.MaxBatchID {
+			b.Warn(-1, "", "requestId", fmt.Errorf("request ID of %d bytes is longer than %d, using a hash of the payload", len(batchID), adapters.MaxBatchID))
 			batchID = ""
 		}
 		if batchID == "" {
@@ -201,59 +190,41 @@ func (Adapter) Decode(raw []byte, opts adapters.DecodeOptions) (*adapters.Result
 	d := decoder{b: b, region: env.RegionCode, subjects: opts.Subjects}
 	for i := range env.Records {
 		p := &env.Records[i]
-		if p.err != nil {
-			field, err := jsonError(p.err)
-			b.Record(i, p.rec.RecordID).Reject(indexField(p.raw, field), err)
+		if p.Bad != nil {
+			b.Record(i, p.Rec.RecordID).Reject(indexField(p.Raw, p.Bad.Field), p.Bad.Err)
 			continue
 		}
-		d.record(i, &p.rec)
+		d.record(i, &p.Rec)
 	}
 	return b.Result(), nil
 }
 
-// readEnvelope streams the payload: json.Unmarshal into raw messages would
-// scan every record four times, a Decoder scans it twice, and decoding
-// is the largest cost of a record after schema validation.
+// notInteger words the error for a JSON number an integer field cannot
+// hold. Times are the only int64 fields: say what they hold.
+var notInteger = map[reflect.Kind]string{
+	reflect.Int64: "is not an integer number of milliseconds",
+	reflect.Int:   "is not an integer",
+}
+
 func readEnvelope(raw []byte) (*envelope, error) {
 	env := &envelope{}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	err := readObject(dec, func(key string) error {
+	dec := jsonstream.NewDecoder(raw)
+	dec.NotInteger = notInteger
+	err := dec.Top(jsonstream.Envelope, func(key string) error {
 		switch key {
 		case "requestId":
-			return decodeField(dec, key, &env.RequestID)
+			return dec.Field(key, &env.RequestID)
 		case "regionCode":
-			return decodeField(dec, key, &env.RegionCode)
+			return dec.Field(key, &env.RegionCode)
 		case "records":
-			env.Records = make([]parsed, 0, len(raw)/600)
-			return readArray(dec, key, func() error {
-				env.Records = append(env.Records, parsed{})
-				p := &env.Records[len(env.Records)-1]
-				start := dec.InputOffset()
-				p.err = dec.Decode(&p.rec)
-				var te *json.UnmarshalTypeError
-				if p.err != nil && !errors.As(p.err, &te) {
-					return p.err // the stream itself is broken
-				}
-				if p.err != nil {
-					p.raw = bytes.TrimLeft(raw[start:dec.InputOffset()], ", \t\r\n")
-				}
-				return nil
-			})
+			var err error
+			env.Records, err = jsonstream.Items[record](dec, key, len(raw)/600)
+			return err
 		}
-		var skip json.RawMessage
-		return dec.Decode(&skip)
+		return dec.Skip()
 	})
-	var syntax *json.SyntaxError
-	switch {
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return nil, errors.New("payload ends inside the envelope")
-	case errors.As(err, &syntax):
-		return nil, fmt.Errorf("at byte %d: %w", syntax.Offset, err)
-	case err != nil:
+	if err != nil {
 		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the envelope object")
 	}
 	return env, nil
 }
@@ -409,7 +380,7 @@ func (d *decoder) scan(sc *scan, subject string) (schema.Event, *fieldError) {
 		return ev, reject("placeCode", errors.New("missing venue code"))
 	case sc.AreaCode == "":
 		return ev, reject("areaCode", errors.New("missing area code"))
-	case !regionCode(sc.AreaCode):
+	case !codes.Region(sc.AreaCode):
 		return ev, reject("areaCode", fmt.Errorf("area code %q is not a 6- or 9-digit GB/T 2260 code", sc.AreaCode))
 	case sc.Lat < -90 || sc.Lat > 90:
 		return ev, reject("lat", fmt.Errorf("latitude %g out of range (lat and lon swapped?)", sc.Lat))
@@ -460,18 +431,6 @@ func epochMillis(ms int64, required bool) (time.Time, error) {
 	return adapters.FromEpochMillis(ms), nil
 }
 
-func regionCode(code string) bool {
-	if len(code) != 6 && len(code) != 9 {
-		return false
-	}
-	for i := 0; i < len(code); i++ {
-		if code[i] < '0' || code[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // Encode implements adapters.Adapter.
 func (Adapter) Encode(people []adapters.Person, opts adapters.EncodeOptions) ([]byte, error) {
 	env := struct {
@@ -483,7 +442,7 @@ func (Adapter) Encode(people []adapters.Person, opts adapters.EncodeOptions) ([]
 		env.RequestID = System + "-" + opts.At.In(adapters.Beijing).Format("20060102150405")
 	}
 	region := func(r string) error {
-		if !regionCode(r) || !strings.HasPrefix(r, "33") {
+		if !codes.Region(r) || !strings.HasPrefix(r, "33") {
 			return fmt.Errorf("region %q is not in Zhejiang", r)
 		}
 		if env.RegionCode == "" {
@@ -494,7 +453,7 @@ func (Adapter) Encode(people []adapters.Person, opts adapters.EncodeOptions) ([]
 		return nil
 	}
 	for pi, p := range people {
-		idType, ok := reverse(idTypes, p.DocType)
+		idType, ok := codes.For(idTypes, p.DocType)
 		if !ok {
 			return nil, fmt.Errorf("zhejiang: person %d: document type %q has no idType", pi, p.DocType)
 		}
@@ -540,7 +499,7 @@ func encodeStatus(st *schema.Status) (codeStatus, error) {
 		return cs, fmt.Errorf("colour %q has no enumeration", st.Color)
 	}
 	for _, reason := range st.Reasons {
-		code, ok := reverse(reasonCodes, reason)
+		code, ok := codes.For(reasonCodes, reason)
 		if !ok {
 			return cs, fmt.Errorf("reason %q has no enumeration", reason)
 		}
@@ -558,7 +517,7 @@ func encodeStatus(st *schema.Status) (codeStatus, error) {
 	}
 	if n := st.NAT; n != nil {
 		cs.NucleicAcid = &nucleicAcid{Institution: n.Lab}
-		if cs.NucleicAcid.Result, ok = reverse(natResults, n.Result); !ok {
+		if cs.NucleicAcid.Result, ok = codes.For(natResults, n.Result); !ok {
 			return cs, fmt.Errorf("test result %q has no enumeration", n.Result)
 		}
 		if cs.NucleicAcid.SampleTime, err = toMillis(n.SampledAt); err != nil {
@@ -619,116 +578,6 @@ func toMillis(t time.Time) (int64, error) {
 	return t.UnixMilli(), nil
 }
 
-func colorCode(color string) (string, bool) {
-	for code, c := range colors {
-		if c.color == color {
-			return code, true
-		}
-	}
-	return "", false
-}
-
-func reverse(m map[string]string, value string) (string, bool) {
-	for k, v := range m {
-		if v == value {
-			return k, true
-		}
-	}
-	return "", false
-}
-
-// readObject reads a JSON object from dec, calling field for each key with
-// the decoder positioned at its value.
-func readObject(dec *json.Decoder, field func(key string) error) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if tok != json.Delim('{') {
-		return fmt.Errorf("is a JSON %s, want an object", tokenKind(tok))
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		if err := field(tok.(string)); err != nil {
-			return err
-		}
-	}
-	_, err = dec.Token()
-	return err
-}
-
-// readArray reads a JSON array (or null, which reads as empty) from dec,
-// calling elem with the decoder positioned at each element.
-func readArray(dec *json.Decoder, key string, elem func() error) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if tok == nil {
-		return nil
-	}
-	if tok != json.Delim('[') {
-		return fmt.Errorf("field %s: is a JSON %s, want an array", key, tokenKind(tok))
-	}
-	for dec.More() {
-		if err := elem(); err != nil {
-			return err
-		}
-	}
-	_, err = dec.Token()
-	return err
-}
-
-func decodeField(dec *json.Decoder, key string, v any) error {
-	err := dec.Decode(v)
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		_, err = jsonError(err)
-		return fmt.Errorf("field %s: %w", key, err)
-	}
-	return err
-}
-
-func tokenKind(tok json.Token) string {
-	switch tok.(type) {
-	case json.Delim:
-		if tok == json.Delim('[') {
-			return "array"
-		}
-		return "object"
-	case string:
-		return "string"
-	case float64, json.Number:
-		return "number"
-	case bool:
-		return "boolean"
-	}
-	return "null"
-}
-
-// jsonError restates an encoding/json error as the native field at fault
-// (a dotted path, "" for the record itself) and what is wrong, without Go
-// type names and without the offending value: a number in the wrong place
-// may be a document number.
-func jsonError(err error) (field string, _ error) {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		got, _, _ := strings.Cut(te.Value, " ")
-		switch {
-		case got == "number" && te.Type.Kind() == reflect.Int64:
-			// Times are the only int64 fields: say what they hold.
-			return te.Field, errors.New("is not an integer number of milliseconds")
-		case got == "number" && te.Type.Kind() == reflect.Int:
-			return te.Field, errors.New("is not an integer")
-		}
-		return te.Field, fmt.Errorf("is a JSON %s, want %s", got, jsonKind(te.Type))
-	}
-	return "", err
-}
-
 // indexField adds the element index to the path of a type error inside
 // statuses or scans ("statuses.issueTime" becomes "statuses[1].issueTime"),
 // which encoding/json leaves out. It decodes the record again, so it runs
@@ -762,18 +611,6 @@ func indexField(rec []byte, field string) string {
 	return field
 }
 
-func jsonKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Int, reflect.Int64, reflect.Float64:
-		return "a number"
-	case reflect.Slice:
-		return "an array"
-	case reflect.Struct, reflect.Map, reflect.Pointer:
-		return "an object"
-	case reflect.Bool:
-		return "a boolean"
-	}
-	return t.Kind().String()
+func colorCode(color string) (string, bool) {
+	return codes.ForFunc(colors, func(c struct{ color, label string }) bool { return c.color == color })
 }

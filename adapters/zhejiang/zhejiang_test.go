@@ -17,14 +17,7 @@ func TestGolden(t *testing.T) {
 
 func decode(t *testing.T, payload string, opts adapters.DecodeOptions) *adapters.Result {
 	t.Helper()
-	if opts.Subjects == nil {
-		opts.Subjects = adaptertest.Subjects(t)
-	}
-	res, err := Adapter{}.Decode([]byte(payload), opts)
-	if err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	return res
+	return adaptertest.Decode(t, Adapter{}, []byte(payload), opts)
 }
 
 // window is the time span sampled people are issued codes in.
@@ -257,44 +250,15 @@ func TestEncodeRefuses(t *testing.T) {
 }
 
 func TestReasonTableCoversSchema(t *testing.T) {
-	all := []string{
-		schema.ReasonNATNegative48h, schema.ReasonNATNegative72h, schema.ReasonNATNegative,
-		schema.ReasonNATPositive, schema.ReasonNATPending, schema.ReasonNATOverdue,
-		schema.ReasonConfirmedCase, schema.ReasonCloseContact, schema.ReasonSecondaryContact,
-		schema.ReasonFromRiskArea, schema.ReasonHomeQuarantine, schema.ReasonCentralQuarantine,
-		schema.ReasonInbound, schema.ReasonFeverClinic, schema.ReasonCannotConfirm,
-		schema.ReasonNoAbnormality, schema.ReasonVaccinated, schema.ReasonRecovered, schema.ReasonRiskGroup,
-	}
-	seen := map[string]bool{}
-	for _, code := range reasonCodes {
-		if seen[code] {
-			t.Errorf("reason %s has two enumerations", code)
-		}
-		seen[code] = true
-	}
-	for _, code := range all {
-		if !seen[code] {
-			t.Errorf("reason %s has no enumeration", code)
-		}
-	}
-	if seen[schema.ReasonVisitedRiskArea] {
-		t.Errorf("visited_risk_area is derived by the hub and must not come from a region")
-	}
+	adaptertest.ReasonTable(t, reasonCodes, "enumeration")
 }
 
 func TestRegistered(t *testing.T) {
-	if a, ok := adapters.Lookup("zhejiang"); !ok {
-		t.Fatal("zhejiang is not registered")
-	} else if _, ok := a.(Adapter); !ok {
-		t.Errorf("registered adapter is %T", a)
-	}
+	adaptertest.Registered(t, Adapter{})
 }
 
 func FuzzDecode(f *testing.F) {
-	adaptertest.SeedCorpus(f, "testdata/golden")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		adaptertest.Fuzz(t, Adapter{}, adapters.DecodeOptions{}, b)
-	})
+	adaptertest.FuzzGolden(f, Adapter{}, "testdata/golden", adapters.DecodeOptions{})
 }
 
 // BenchmarkDecode reports native records (people, each with up to one
@@ -307,22 +271,7 @@ func BenchmarkDecode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	opts := adapters.DecodeOptions{Subjects: adaptertest.Subjects(b)}
-	res, err := Adapter{}.Decode(raw, opts)
-	if err != nil || len(res.Rejected) != 0 {
-		b.Fatalf("decode: %v, rejected %v", err, res.Rejected)
-	}
+	res := adaptertest.BenchmarkDecode(b, Adapter{}, raw, records)
 	v1 := len(res.Batch.Statuses) + len(res.Batch.Events)
-	b.SetBytes(int64(len(raw)))
-	cpu0, cpuOK := cpuTime()
-	for b.Loop() {
-		if _, err := (Adapter{}).Decode(raw, opts); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(records*b.N)/b.Elapsed().Seconds(), "records/s")
 	b.ReportMetric(float64(v1*b.N)/b.Elapsed().Seconds(), "v1records/s")
-	if cpu1, ok := cpuTime(); ok && cpuOK && cpu1 > cpu0 {
-		b.ReportMetric(float64(records*b.N)/(cpu1-cpu0).Seconds(), "records/cpu-s")
-	}
 }

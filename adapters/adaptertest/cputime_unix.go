@@ -1,15 +1,14 @@
 //go:build unix
 
-package zhejiang
+package adaptertest
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime returns the CPU time the process has used, so that benchmarks on
-// a shared machine can report throughput per CPU second as well as per
-// wall-clock second.
+// cpuTime returns the CPU time the process has used, and whether the
+// platform can tell.
 func cpuTime() (time.Duration, bool) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {

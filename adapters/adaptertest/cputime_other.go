@@ -1,6 +1,6 @@
 //go:build !unix
 
-package fujian
+package adaptertest
 
 import "time"
 
