@@ -25,12 +25,6 @@ func (a *atoms) code(s string) uint32 {
 	return c
 }
 
-// lookup returns the code of s without interning it.
-func (a *atoms) lookup(s string) (uint32, bool) {
-	c, ok := a.codes[s]
-	return c, ok
-}
-
 func (a *atoms) name(c uint32) string { return a.names[c] }
 
 // Event kinds are a closed set (the schema admits five), coded in a byte.

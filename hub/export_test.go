@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"io"
@@ -28,7 +29,7 @@ func seedMeeting(t *testing.T, fc *fakeCluster) (a, b string) {
 		ev(a, schema.Place{ID: "330106-V-9", Region: "330106"}, start.Add(24*time.Hour), time.Hour, "3"),
 	}, RiskAreas: []schema.RiskArea{{ID: "ra1", Region: "610113", Level: schema.RiskHigh, From: start.Add(-time.Hour), Until: start.Add(48 * time.Hour)}}}
 	enc, _ := cmd.Encode()
-	if _, _, err := fc.Propose(nil, enc); err != nil {
+	if _, _, err := fc.Propose(context.Background(), enc); err != nil {
 		t.Fatal(err)
 	}
 	return a, b
@@ -100,7 +101,7 @@ func TestContactsEndpointAndExports(t *testing.T) {
 		t.Fatalf("coordinates %s", fc2.Features[0].Geometry.Coordinates)
 	}
 
-	resp, body = get(t, ts.URL+"/v1/trajectory/"+a+"?format=csv")
+	_, body = get(t, ts.URL+"/v1/trajectory/"+a+"?format=csv")
 	rows, err = csv.NewReader(strings.NewReader(string(body))).ReadAll()
 	if err != nil || len(rows) != 3 || rows[0][0] != "subject" {
 		t.Fatalf("trajectory CSV %v (%v)", rows, err)
