@@ -50,7 +50,8 @@ type Config struct {
 	// ApplyTimeout bounds one proposal, forwarding included (default 10s).
 	ApplyTimeout time.Duration
 	// SnapshotThreshold and SnapshotInterval tune raft snapshots (defaults
-	// 8192 entries, 2 minutes). TrailingLogs is how many entries are kept
+	// 2048 entries, 2 minutes): entries are group commits of up to
+	// MaxBatchBytes, so a few thousand of them already make a long replay. TrailingLogs is how many entries are kept
 	// after a snapshot (default 10240).
 	SnapshotThreshold uint64
 	SnapshotInterval  time.Duration
@@ -110,7 +111,7 @@ func Open(cfg Config) (*Node, error) {
 		cfg.ApplyTimeout = 10 * time.Second
 	}
 	if cfg.SnapshotThreshold == 0 {
-		cfg.SnapshotThreshold = 8192
+		cfg.SnapshotThreshold = 2048
 	}
 	if cfg.SnapshotInterval == 0 {
 		cfg.SnapshotInterval = 2 * time.Minute
@@ -148,7 +149,10 @@ func (n *Node) start() error {
 		return fmt.Errorf("open raft log %s: %w", filepath.Join(cfg.DataDir, "raft.db"), err)
 	}
 	n.store = store
-	logs, err := raft.NewLogCache(1024, store)
+	// A small cache: entries can be megabytes (group commit), and a large
+	// cache holds a whole bulk load in memory for nothing once followers
+	// have it.
+	logs, err := raft.NewLogCache(64, store)
 	if err != nil {
 		return fmt.Errorf("log cache: %w", err)
 	}
