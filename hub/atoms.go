@@ -40,3 +40,19 @@ func kindCode(kind string) (uint8, bool) {
 	}
 	return 0, false
 }
+
+// insertAt inserts v at index i. When the slice is full it grows by an
+// eighth rather than doubling: these slices (a subject's events, a place's
+// visits) are many and long-lived, and doubling would leave up to half of
+// each unused.
+func insertAt[T any](s []T, i int, v T) []T {
+	if len(s) == cap(s) {
+		grown := make([]T, len(s), len(s)+len(s)/8+1)
+		copy(grown, s)
+		s = grown
+	}
+	s = s[:len(s)+1]
+	copy(s[i+1:], s[i:])
+	s[i] = v
+	return s
+}

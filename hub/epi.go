@@ -71,9 +71,7 @@ func (s *State) indexEvent(subject string, e *eventRec) {
 		pv.visits[i].end = v.end
 		return
 	}
-	pv.visits = append(pv.visits, visit{})
-	copy(pv.visits[i+1:], pv.visits[i:])
-	pv.visits[i] = v
+	pv.visits = insertAt(pv.visits, i, v)
 }
 
 // unindexEvent removes the visit of an event being purged.

@@ -226,9 +226,7 @@ func (s *State) mergeStatus(st *schema.Status) bool {
 		s.digest.remove(statusHash(&ss.statuses[i]))
 		ss.statuses[i] = *st
 	} else {
-		ss.statuses = append(ss.statuses, schema.Status{})
-		copy(ss.statuses[i+1:], ss.statuses[i:])
-		ss.statuses[i] = *st
+		ss.statuses = insertAt(ss.statuses, i, *st)
 		s.counts.statuses++
 	}
 	s.digest.add(statusHash(st))
@@ -332,9 +330,7 @@ func (s *State) mergeEvent(e *schema.Event) bool {
 		kind: kind, place: s.internPlace(e.Place), region: s.regions.code(e.Region),
 		system: s.systems.code(e.Source.System), recordID: e.Source.RecordID,
 	}
-	ss.events = append(ss.events, eventRec{})
-	copy(ss.events[i+1:], ss.events[i:])
-	ss.events[i] = rec
+	ss.events = insertAt(ss.events, i, rec)
 	s.counts.events++
 	s.digest.add(s.eventHash(e.Subject, &rec))
 	s.indexEvent(e.Subject, &rec)
