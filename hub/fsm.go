@@ -327,7 +327,7 @@ func (f *FSM) Restore(r io.Reader) error {
 }
 
 func (s *State) restoreSubject(line *snapshotSubject) error {
-	ss := &subjectState{gen: s.gen, statuses: line.Statuses}
+	ss := &subjectState{id: line.ID, gen: s.gen, statuses: line.Statuses}
 	for i := range ss.statuses {
 		s.digest.add(statusHash(&ss.statuses[i]))
 	}
@@ -348,7 +348,7 @@ func (s *State) restoreSubject(line *snapshotSubject) error {
 			return fmt.Errorf("subject %s: events out of order", line.ID)
 		}
 		s.digest.add(s.eventHash(line.ID, &ss.events[i]))
-		s.indexEvent(line.ID, &ss.events[i])
+		s.indexEvent(ss.id, &ss.events[i])
 	}
 	s.counts.events += len(ss.events)
 	s.subjects[line.ID] = ss

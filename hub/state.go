@@ -75,6 +75,9 @@ type counts struct {
 }
 
 type subjectState struct {
+	// id is the subject, shared by every index entry that names it so the
+	// 64 hex digits are stored once per subject, not once per event.
+	id       string
 	gen      uint64
 	statuses []schema.Status // at most one per region, sorted by region
 	events   []eventRec      // sorted by start, then key
@@ -190,12 +193,13 @@ func applyRecords(s *State, c *applyContext, payload []byte) (any, error) {
 func (s *State) subjectForWrite(subject string) *subjectState {
 	ss := s.subjects[subject]
 	if ss == nil {
-		ss = &subjectState{gen: s.gen}
+		subject = strings.Clone(subject) // not a view into a command's bytes
+		ss = &subjectState{id: subject, gen: s.gen}
 		s.subjects[subject] = ss
 		return ss
 	}
 	if ss.gen < s.gen {
-		cp := &subjectState{gen: s.gen}
+		cp := &subjectState{id: ss.id, gen: s.gen}
 		cp.statuses = append([]schema.Status(nil), ss.statuses...)
 		cp.events = append([]eventRec(nil), ss.events...)
 		s.subjects[subject] = cp
@@ -221,6 +225,9 @@ func (s *State) mergeStatus(st *schema.Status) bool {
 		}
 	}
 	ss := s.subjectForWrite(st.Subject)
+	stored := *st
+	stored.Subject = ss.id // share the subject's one copy
+	st = &stored
 	i, ok := findStatus(ss.statuses, st.Region)
 	if ok {
 		s.digest.remove(statusHash(&ss.statuses[i]))
@@ -321,7 +328,7 @@ func (s *State) mergeEvent(e *schema.Event) bool {
 		s.digest.remove(s.eventHash(e.Subject, old))
 		old.end = end
 		s.digest.add(s.eventHash(e.Subject, old))
-		s.indexEvent(e.Subject, old)
+		s.indexEvent(ss.id, old)
 		return true
 	}
 	_, off := e.Start.Zone()
@@ -333,7 +340,7 @@ func (s *State) mergeEvent(e *schema.Event) bool {
 	ss.events = insertAt(ss.events, i, rec)
 	s.counts.events++
 	s.digest.add(s.eventHash(e.Subject, &rec))
-	s.indexEvent(e.Subject, &rec)
+	s.indexEvent(ss.id, &rec)
 	return true
 }
 
