@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -523,7 +524,24 @@ func (s *Server) handleTrajectory(w http.ResponseWriter, r *http.Request) {
 	case "geojson":
 		trajectoryGeoJSON(w, tr)
 	default:
-		writeJSON(w, http.StatusOK, tr)
+		writeAppended(w, tr.AppendJSON)
+	}
+}
+
+var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+// writeAppended answers 200 with the JSON an AppendJSON method builds, in
+// a pooled buffer.
+func writeAppended(w http.ResponseWriter, appendJSON func([]byte) []byte) {
+	bp := answerBufs.Get().(*[]byte)
+	b := appendJSON((*bp)[:0])
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	if cap(b) <= 1<<20 { // do not keep huge answers' buffers around
+		*bp = b
+		answerBufs.Put(bp)
 	}
 }
 
@@ -576,7 +594,7 @@ func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) {
 	case "geojson":
 		contactsGeoJSON(w, cs)
 	default:
-		writeJSON(w, http.StatusOK, cs)
+		writeAppended(w, cs.AppendJSON)
 	}
 }
 
