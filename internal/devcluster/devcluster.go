@@ -339,6 +339,7 @@ func (c *Cluster) Print(w io.Writer) {
 	fmt.Fprintf(w, "\nState: %d subjects, %d statuses, %d events, %d places, %d risk areas\n",
 		counts["subjects"], counts["statuses"], counts["events"], counts["places"], counts["risk_areas"])
 	url := c.Nodes[0].URL
+	fmt.Fprintf(w, "\nWeb console: %s/ui/\n", url)
 	fmt.Fprintf(w, "\nTry:\n")
 	for _, color := range []string{schema.Red, schema.Yellow, schema.Green} {
 		for _, e := range c.Examples[color][:min(1, len(c.Examples[color]))] {

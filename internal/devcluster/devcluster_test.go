@@ -63,7 +63,7 @@ func TestDevClusterFeedsEveryFormat(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	c.Print(&buf)
-	for _, want := range []string{"/v1/status/", "leader", "codefed status --addr"} {
+	for _, want := range []string{"/v1/status/", "leader", "codefed status --addr", "/ui/"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("printout lacks %q:\n%s", want, buf.String())
 		}
