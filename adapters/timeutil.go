@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/codefed/codefed/adapters/internal/redact"
 )
 
 // Beijing is China Standard Time, UTC+8 all year. Native formats that write
@@ -15,7 +17,7 @@ var Beijing = time.FixedZone("CST", 8*3600)
 func ParseBeijing(layout, value string) (time.Time, error) {
 	t, err := time.ParseInLocation(layout, value, Beijing)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("time %q does not match %s", value, layout)
+		return time.Time{}, fmt.Errorf("time %s does not match %s", redact.Time(value), layout)
 	}
 	return t, nil
 }
@@ -25,7 +27,7 @@ func ParseBeijing(layout, value string) (time.Time, error) {
 func ParseEpochMillis(value string) (time.Time, error) {
 	ms, err := strconv.ParseInt(value, 10, 64)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("epoch milliseconds %q is not an integer", value)
+		return time.Time{}, fmt.Errorf("epoch milliseconds %s is not an integer", redact.Code(value))
 	}
 	return FromEpochMillis(ms), nil
 }
@@ -39,7 +41,7 @@ func FromEpochMillis(ms int64) time.Time {
 func ParseRFC3339(value string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, value)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("time %q is not RFC 3339 with an offset", value)
+		return time.Time{}, fmt.Errorf("time %s is not RFC 3339 with an offset", redact.Time(value))
 	}
 	return t, nil
 }

@@ -144,7 +144,7 @@ func decodeCard(b *adapters.Builder, i int, c *card, exp *export, subjects *sche
 			r.Reject(f.fieldDoc, fmt.Errorf("document type %s (%s) has no v1 document type", c.docCode, name))
 			return
 		}
-		r.Reject(f.fieldDoc, fmt.Errorf("unknown document type %s", redact.UnlessID(c.docCode)))
+		r.Reject(f.fieldDoc, fmt.Errorf("unknown document type %s", redact.Code(c.docCode)))
 		return
 	}
 	subject, err := subjects.Subject(docType, c.docNumber)
@@ -293,14 +293,15 @@ func parseCity(name string) (city, error) {
 		return c, errors.New("empty city name")
 	}
 	if strings.ContainsAny(name, "*＊") {
-		return c, fmt.Errorf("risk mark inside %s: it may only follow a city", redact.UnlessID(name))
+		return c, fmt.Errorf("risk mark inside %s: it may only follow a city", redact.Length(name))
 	}
 	d, ok := schema.DivisionByName(name)
 	if !ok {
-		return c, fmt.Errorf("unknown city %s", redact.UnlessID(name))
+		return c, fmt.Errorf("unknown city %s", redact.Length(name))
 	}
 	if schema.Prefecture(d.Code) != d.Code {
-		return c, fmt.Errorf("%s is a province, not a city", redact.UnlessID(name))
+		// name is a known division's, so it can be quoted.
+		return c, fmt.Errorf("%q is a province, not a city", name)
 	}
 	c.Division = d
 	return c, nil

@@ -192,12 +192,20 @@ func TestParseCities(t *testing.T) {
 		{"  ", "，", "no cities"},
 		{"陕西省西安市，", "，", "city 2: empty city name"},
 		{"*", "，", "city 1: empty city name"},
-		{"陕西省西安市**", "，", `risk mark inside "陕西省西安市*"`},
+		{"陕西省西安市**", "，", "risk mark inside (7 characters, not shown)"},
 		{"陕西*西安", "，", "risk mark inside"},
-		{"陕西省西安市|北京市", "，", `unknown city "陕西省西安市|北京市"`},
+		{"陕西省西安市|北京市", "，", "unknown city (10 characters, not shown)"},
 		{"北京市，陕西省", "，", `city 2: "陕西省" is a province, not a city`},
 		{"台湾省", "，", "is a province, not a city"},
 		{"13812345678", "，", "unknown city (11 characters, not shown)"},
+		// A name the table lacks is never quoted: a person's name could
+		// stand there, alone or inside a division's.
+		{"张三", "，", "city 1: unknown city (2 characters, not shown)"},
+		{"北京市，欧阳娜娜", "，", "city 2: unknown city (4 characters, not shown)"},
+		{"陕西长安", "，", "unknown city (4 characters, not shown)"},
+		{"陕西省张伟市", "，", "unknown city (6 characters, not shown)"},
+		{"张三*李四", "，", "risk mark inside (5 characters, not shown)"},
+		{"110105198503170028市", "，", "unknown city (19 characters, not shown)"},
 	}
 	for _, tt := range bad {
 		_, err := parseCities(tt.list, tt.seps)

@@ -96,12 +96,15 @@
 // (full, short and province+city forms) to a city-level division: a
 // prefecture, a municipality or special administrative region, or a county
 // a province administers directly (湖北省仙桃市). An unknown name, a
-// province, an empty entry or a misplaced star rejects the card, naming the
-// city (a value that looks like a document or phone number in the wrong
-// field is described by its length instead, in every message). Each city yields a carrier_city event: place.id "CITY-<code>", name
-// the division's official name, place.region its code, lat/lon its seat
-// from the division table; the event region and the batch region are the
-// receiving province.
+// province, an empty entry or a misplaced star rejects the card. The
+// message quotes a province, which is a known division's name, but
+// describes an unknown name, or one with a misplaced star, by its length
+// only: a person's name or a document number may stand in the field, whole
+// or inside something that reads like a division (陕西省张伟市), and no
+// rule on the text tells them apart. Each city yields a carrier_city
+// event: place.id "CITY-<code>", name the division's official name,
+// place.region its code, lat/lon its seat from the division table; the
+// event region and the batch region are the receiving province.
 //
 // Times. With stays (China Telecom), an event runs from arrival to
 // departure, or to cardTime when the phone is still there. Without, all the

@@ -134,7 +134,7 @@ func textTime(layout, human string) func(c *card) (time.Time, error) {
 		}
 		t, err := time.ParseInLocation(layout, c.timeText, adapters.Beijing)
 		if err != nil {
-			return time.Time{}, fmt.Errorf("query time %s is not %s", redact.UnlessID(c.timeText), human)
+			return time.Time{}, fmt.Errorf("query time %s is not %s", redact.Time(c.timeText), human)
 		}
 		return t, nil
 	}
@@ -177,7 +177,7 @@ func readCUCC(h *cuccHeader, body []byte) (*export, error) {
 	}
 	region := h.ProvCode + "0000"
 	if len(h.ProvCode) != 2 || schema.Province(region) != region {
-		return nil, fmt.Errorf("china unicom header line: prov_code %s is not a two-digit province code", redact.UnlessID(h.ProvCode))
+		return nil, fmt.Errorf("china unicom header line: prov_code %s is not a two-digit province code", redact.Code(h.ProvCode))
 	}
 	exp := &export{format: formats[CUCC], batchID: *h.FileNo, region: region, total: h.RecNum}
 	exp.cards = make([]card, 0, len(body)/250)
@@ -278,7 +278,7 @@ func readObjectExport(body []byte) (*export, error) {
 			return nil, fmt.Errorf("china mobile export: %w", err)
 		}
 		if !provinceCode(provCode) {
-			return nil, fmt.Errorf("china mobile export: provCode %s is not a province code", redact.UnlessID(provCode))
+			return nil, fmt.Errorf("china mobile export: provCode %s is not a province code", redact.Code(provCode))
 		}
 		if !haveCMCC {
 			return nil, errors.New("china mobile export has no records list")
@@ -289,7 +289,7 @@ func readObjectExport(body []byte) (*export, error) {
 			return nil, fmt.Errorf("china telecom export: %w", err)
 		}
 		if !provinceCode(areaCode) {
-			return nil, fmt.Errorf("china telecom export: areaCode %s is not a province code", redact.UnlessID(areaCode))
+			return nil, fmt.Errorf("china telecom export: areaCode %s is not a province code", redact.Code(areaCode))
 		}
 		if !haveCTCC {
 			return nil, errors.New("china telecom export has no data list")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/codefed/codefed/adapters"
 	"github.com/codefed/codefed/adapters/internal/codes"
+	"github.com/codefed/codefed/adapters/internal/redact"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -138,7 +139,7 @@ func (d *decoder) record(index int, text string) {
 		return
 	}
 	if st.Source.System == ID && cert.Issuer != "" {
-		d.b.Warn(index, "", "cwt.iss", fmt.Errorf("issuer %q is not an ISO 3166-1 alpha-2 code; source system is %q", truncate(cert.Issuer, 16), ID))
+		d.b.Warn(index, "", "cwt.iss", fmt.Errorf("issuer %s is not an ISO 3166-1 alpha-2 code; source system is %q", redact.Code(cert.Issuer), ID))
 	}
 	r.AddStatus(st)
 	r.Commit()
@@ -166,7 +167,7 @@ func parseLine(text string) (line, error) {
 	if ln.Region == "" {
 		ln.Region = DefaultRegion
 	} else if !regionCode(ln.Region) {
-		return line{}, stageErrorf(StageSchema, "region", "region %q is not a GB/T 2260 code of 6 or 9 digits", ln.Region)
+		return line{}, stageErrorf(StageSchema, "region", "region %s is not a GB/T 2260 code of 6 or 9 digits", redact.Code(ln.Region))
 	}
 	return ln, nil
 }
@@ -239,7 +240,7 @@ func mapStatus(c *Certificate, subject, region string, at time.Time) (schema.Sta
 	entry := c.DGC[typ].([]any)[0].(map[string]any) // the schema holds exactly one
 	field := func(name string) string { return typ + ".0." + name }
 	if tg, _ := entry["tg"].(string); tg != diseaseCOVID19 {
-		return schema.Status{}, stageErrorf(StageSchema, field("tg"), "targets disease %q, not COVID-19 (%s)", tg, diseaseCOVID19)
+		return schema.Status{}, stageErrorf(StageSchema, field("tg"), "targets disease %s, not COVID-19 (%s)", redact.Code(tg), diseaseCOVID19)
 	}
 	ci, _ := entry["ci"].(string)
 	st := schema.Status{
@@ -322,7 +323,7 @@ func mapTest(st *schema.Status, e map[string]any, field func(string) string, iat
 	tt, _ := e["tt"].(string)
 	tr, _ := e["tr"].(string)
 	if tr != resultNotFound && tr != resultDetected {
-		return stageErrorf(StageSchema, field("tr"), "test result %q is neither %s (not detected) nor %s (detected)", tr, resultNotFound, resultDetected)
+		return stageErrorf(StageSchema, field("tr"), "test result %s is neither %s (not detected) nor %s (detected)", redact.Code(tr), resultNotFound, resultDetected)
 	}
 	detected := tr == resultDetected
 	kind := "rapid antigen test"

@@ -261,7 +261,7 @@ func decodeRecord(b *adapters.Builder, i int, rec *record, subjects *schema.Pseu
 	}
 	docType, ok := certTypes[rec.CertType]
 	if !ok {
-		r.Reject("certType", fmt.Errorf("unknown document type %q", rec.CertType))
+		r.Reject("certType", fmt.Errorf("unknown document type %s", redact.Code(rec.CertType)))
 		return
 	}
 	subject, err := subjects.Subject(docType, rec.CertNo)
@@ -275,7 +275,7 @@ func decodeRecord(b *adapters.Builder, i int, rec *record, subjects *schema.Pseu
 	}
 	n := *rec.CodeStatus
 	if n < 0 || n >= len(colors) || colors[n].color == "" {
-		r.Reject("codeStatus", fmt.Errorf("unknown colour code %d (want 1, 2 or 3)", n))
+		r.Reject("codeStatus", fmt.Errorf("unknown colour code %s (want 1, 2 or 3)", redact.Int(int64(n))))
 		return
 	}
 	c := colors[n]
@@ -302,7 +302,7 @@ func decodeRecord(b *adapters.Builder, i int, rec *record, subjects *schema.Pseu
 			code = strings.TrimSpace(code)
 			reason, ok := reasonCodes[code]
 			if !ok {
-				warns = append(warns, warning{"reasonCodes", fmt.Errorf("unknown reason code %q left out", code)})
+				warns = append(warns, warning{"reasonCodes", fmt.Errorf("unknown reason code %s left out", redact.Code(code))})
 				continue
 			}
 			st.Reasons = append(st.Reasons, reason)
@@ -322,7 +322,7 @@ func decodeRecord(b *adapters.Builder, i int, rec *record, subjects *schema.Pseu
 	case rec.NATResult != "":
 		result, ok := natResults[rec.NATResult]
 		if !ok {
-			r.Reject("natResult", fmt.Errorf("unknown test result %q (want 阴性, 阳性 or 检测中)", rec.NATResult))
+			r.Reject("natResult", fmt.Errorf("unknown test result %s (want 阴性, 阳性 or 检测中)", redact.Code(rec.NATResult)))
 			return
 		}
 		st.NAT = &schema.NAT{Result: result, Lab: rec.NATOrg}
@@ -338,14 +338,14 @@ func decodeRecord(b *adapters.Builder, i int, rec *record, subjects *schema.Pseu
 	switch {
 	case rec.VaccineTimes != nil:
 		if *rec.VaccineTimes < 0 {
-			r.Reject("vaccineTimes", fmt.Errorf("negative dose count %d", *rec.VaccineTimes))
+			r.Reject("vaccineTimes", fmt.Errorf("negative dose count %s", redact.Int(int64(*rec.VaccineTimes))))
 			return
 		}
 		st.Vaccination = &schema.Vaccination{Doses: *rec.VaccineTimes}
 		if rec.LastVaccineDate != "" {
 			day, err := time.Parse(dateLayout, rec.LastVaccineDate)
 			if err != nil {
-				r.Reject("lastVaccineDate", fmt.Errorf("last dose date %q is not a yyyyMMdd calendar date", rec.LastVaccineDate))
+				r.Reject("lastVaccineDate", fmt.Errorf("last dose date %s is not a yyyyMMdd calendar date", redact.Time(rec.LastVaccineDate)))
 				return
 			}
 			st.Vaccination.LastDoseAt = day.Format("2006-01-02")

@@ -15,6 +15,7 @@ import (
 	"github.com/codefed/codefed/adapters"
 	"github.com/codefed/codefed/adapters/internal/charset"
 	"github.com/codefed/codefed/adapters/internal/codes"
+	"github.com/codefed/codefed/adapters/internal/redact"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -112,7 +113,7 @@ func readHeader(ln []byte) (header, error) {
 	}
 	h := header{region: string(hRegion.of(ln)), batchID: string(trimPad(hBatchID.of(ln)))}
 	if !codes.Digits(h.region) || !strings.HasPrefix(h.region, "46") {
-		return header{}, fmt.Errorf("line 1: REGION %q is not a Hainan division code (46xxxx)", h.region)
+		return header{}, fmt.Errorf("line 1: REGION %s is not a Hainan division code (46xxxx)", redact.Code(h.region))
 	}
 	if h.batchID != "" && !codes.ID(h.batchID) {
 		return header{}, errors.New("line 1: BATCH-ID wants printable ASCII characters")
@@ -137,7 +138,7 @@ func checkTrailer(lines [][]byte) ([][]byte, error) {
 	cnt := string(tCount.of(t))
 	n, err := strconv.Atoi(cnt)
 	if err != nil || !codes.Digits(cnt) {
-		return nil, fmt.Errorf("line %d: REC-COUNT %q is not an 8-digit count", last, cnt)
+		return nil, fmt.Errorf("line %d: REC-COUNT %s is not an 8-digit count", last, redact.Code(cnt))
 	}
 	body := lines[1 : last-1]
 	if n != len(body) {
@@ -175,7 +176,7 @@ func (d *decoder) record(b *adapters.Builder, index, no int, lines [][]byte) {
 		r.Reject(eType.name, fmt.Errorf("line %d: E record without a D record before it", no))
 		return
 	default:
-		r.Reject(dType.name, fmt.Errorf("line %d: unknown record type %q", no, head[0]))
+		r.Reject(dType.name, fmt.Errorf("line %d: unknown record type %s", no, redact.Code(string(head[:1]))))
 		return
 	}
 	st, field, err := d.status(head)
@@ -211,7 +212,7 @@ func (d *decoder) status(ln []byte) (schema.Status, string, error) {
 	}
 	docType, ok := docTypeByCode[string(dDocType.of(ln))]
 	if !ok {
-		return st, dDocType.name, fmt.Errorf("unknown document type code %q", dDocType.of(ln))
+		return st, dDocType.name, fmt.Errorf("unknown document type code %s", redact.Code(string(dDocType.of(ln))))
 	}
 	subject, err := d.subjects.Subject(docType, string(trimPad(dDocNumber.of(ln))))
 	if err != nil {
@@ -219,14 +220,14 @@ func (d *decoder) status(ln []byte) (schema.Status, string, error) {
 	}
 	cc, ok := colorByCode[ln[dColorCode.off]]
 	if !ok {
-		return st, dColorCode.name, fmt.Errorf("unknown colour code %q (want 1, 2 or 3)", ln[dColorCode.off])
+		return st, dColorCode.name, fmt.Errorf("unknown colour code %s (want 1, 2 or 3)", redact.Code(string(ln[dColorCode.off:dColorCode.off+1])))
 	}
 	label, err := d.text(dColorLabel.of(ln))
 	if err != nil {
 		return st, dColorLabel.name, err
 	}
 	if label != "" && label != cc.label {
-		return st, dColorLabel.name, fmt.Errorf("label %q does not match COLOR-CD %c (%s)", label, ln[dColorCode.off], cc.label)
+		return st, dColorLabel.name, fmt.Errorf("label %s does not match COLOR-CD %c (%s)", redact.Code(label), ln[dColorCode.off], cc.label)
 	}
 	issued, err := parseTime(dIssuedAt.of(ln))
 	if err != nil {
@@ -271,7 +272,7 @@ func parseReasons(f []byte) ([]string, error) {
 		}
 		code, ok := reasonByCode[c]
 		if !ok {
-			return nil, fmt.Errorf("unknown reason code %q in slot %d", c, k+1)
+			return nil, fmt.Errorf("unknown reason code %s in slot %d", redact.Code(c), k+1)
 		}
 		out = append(out, code)
 	}
@@ -296,7 +297,7 @@ func (d *decoder) nat(ln []byte, st *schema.Status) (string, error) {
 	}
 	result, ok := natByCode[c]
 	if !ok {
-		return dNATResult.name, fmt.Errorf("unknown result code %q (want 0, 1, 2 or blank)", c)
+		return dNATResult.name, fmt.Errorf("unknown result code %s (want 0, 1, 2 or blank)", redact.Code(string(ln[dNATResult.off:dNATResult.off+1])))
 	}
 	st.NAT = &schema.NAT{Result: result, SampledAt: sampled, Lab: lab}
 	return "", nil
@@ -318,7 +319,7 @@ func vaccination(ln []byte, st *schema.Status) (string, error) {
 	if len(last) > 0 {
 		t, err := time.Parse(dateLayout, string(last))
 		if err != nil {
-			return dLastDose.name, fmt.Errorf("date %q is not yyyyMMdd", last)
+			return dLastDose.name, fmt.Errorf("date %s is not yyyyMMdd", redact.Time(string(last)))
 		}
 		st.Vaccination.LastDoseAt = t.Format(time.DateOnly)
 	}
@@ -328,7 +329,7 @@ func vaccination(ln []byte, st *schema.Status) (string, error) {
 func (d *decoder) event(ln []byte, subject string) (schema.Event, string, error) {
 	var ev schema.Event
 	if ln[0] != 'E' {
-		return ev, eType.name, fmt.Errorf("unknown record type %q", ln[0])
+		return ev, eType.name, fmt.Errorf("unknown record type %s", redact.Code(string(ln[:1])))
 	}
 	if field, err := checkChars(ln, eLayout); err != nil {
 		return ev, field, err
@@ -339,7 +340,7 @@ func (d *decoder) event(ln []byte, subject string) (schema.Event, string, error)
 	}
 	kind, ok := kindByCode[ln[eKind.off]]
 	if !ok {
-		return ev, eKind.name, fmt.Errorf("unknown event kind code %q (want 1 to 4)", ln[eKind.off])
+		return ev, eKind.name, fmt.Errorf("unknown event kind code %s (want 1 to 4)", redact.Code(string(ln[eKind.off:eKind.off+1])))
 	}
 	placeID := string(trimPad(ePlaceID.of(ln)))
 	if !codes.ID(placeID) {
@@ -351,7 +352,7 @@ func (d *decoder) event(ln []byte, subject string) (schema.Event, string, error)
 	}
 	rgn := string(trimPad(ePlaceRgn.of(ln)))
 	if !codes.Region(rgn) {
-		return ev, ePlaceRgn.name, fmt.Errorf("%q is not a 6- or 9-digit division code", rgn)
+		return ev, ePlaceRgn.name, fmt.Errorf("%s is not a 6- or 9-digit division code", redact.Code(rgn))
 	}
 	start, err := parseTime(eStart.of(ln))
 	if err != nil {
@@ -391,7 +392,7 @@ func parseCoord(f []byte, limit float64) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
 	// The comparison also refuses NaN, which ParseFloat accepts.
 	if err != nil || !(v >= -limit && v <= limit) {
-		return 0, fmt.Errorf("%q is not a coordinate within ±%g", s, limit)
+		return 0, fmt.Errorf("%s is not a coordinate within ±%g", redact.Code(s), limit)
 	}
 	return v, nil
 }
@@ -405,7 +406,7 @@ func parseTime(f []byte) (time.Time, error) {
 	}
 	t, err := time.ParseInLocation(timeLayout, string(s), adapters.Beijing)
 	if err != nil || !codes.Digits(string(s)) {
-		return time.Time{}, fmt.Errorf("time %q is not yyyyMMddHHmm", s)
+		return time.Time{}, fmt.Errorf("time %s is not yyyyMMddHHmm", redact.Time(string(s)))
 	}
 	return t, nil
 }

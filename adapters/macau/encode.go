@@ -179,7 +179,9 @@ func (w *writer) line(s string) {
 	}
 	b, err := w.big5.Bytes([]byte(s))
 	if err != nil {
-		w.err = fmt.Errorf("%q cannot be written in Big5: %w", short(s), err)
+		// Name the key only (ours, a constant): the value may be personal.
+		key, _, _ := strings.Cut(s, "=")
+		w.err = fmt.Errorf("%s: value cannot be written in Big5: %w", key, err)
 		return
 	}
 	w.buf.Write(b)

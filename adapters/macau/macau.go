@@ -192,7 +192,7 @@ func (d *decoder) header(sc *lineScanner) (batchID string, records bool, err err
 	case "":
 		return "", false, fmt.Errorf("no %s line", keyVersion)
 	default:
-		return "", false, fmt.Errorf("unsupported %s %q (this adapter reads version 1)", keyVersion, short(version))
+		return "", false, fmt.Errorf("unsupported %s %s (this adapter reads version 1)", keyVersion, redact.Code(version))
 	}
 	return batchID, records, nil
 }
@@ -243,7 +243,7 @@ func (d *decoder) scanLine(rec *rawRecord, no int, t []byte) {
 		case err != nil:
 			rec.fail("", fmt.Errorf("line %d: key: %w", no, err))
 		case isSimplified(key):
-			rec.fail(key, fmt.Errorf("line %d: key %q is Simplified Chinese; this format writes Traditional keys", no, short(key)))
+			rec.fail(key, fmt.Errorf("line %d: key %s is Simplified Chinese; this format writes Traditional keys", no, redact.Code(key)))
 		default:
 			rec.unknown = append(rec.unknown, unknownKey{no, key})
 		}
@@ -382,9 +382,9 @@ func (d *decoder) lookup(rec *rawRecord, f field, table map[string]string, want 
 
 func labelError(line int, label, want string) error {
 	if isSimplified(label) {
-		return fmt.Errorf("line %d: %q is Simplified Chinese; this format writes Traditional labels (%s)", line, short(label), want)
+		return fmt.Errorf("line %d: %s is Simplified Chinese; this format writes Traditional labels (%s)", line, redact.Code(label), want)
 	}
-	return fmt.Errorf("line %d: unknown value %q (want %s)", line, short(label), want)
+	return fmt.Errorf("line %d: unknown value %s (want %s)", line, redact.Code(label), want)
 }
 
 func (d *decoder) reasons(rec *rawRecord) ([]string, error) {
@@ -464,7 +464,7 @@ func (d *decoder) vaccination(rec *rawRecord, st *schema.Status) (field, error) 
 	if lv := rec.fields[fLastDose]; lv.line != 0 {
 		t, err := time.Parse(dateLayout, string(lv.val))
 		if err != nil {
-			return fLastDose, fmt.Errorf("line %d: date %q does not match %s", lv.line, short(string(lv.val)), dateLayout)
+			return fLastDose, fmt.Errorf("line %d: date %s does not match %s", lv.line, redact.Time(string(lv.val)), dateLayout)
 		}
 		st.Vaccination.LastDoseAt = t.Format(time.DateOnly)
 	}
@@ -539,9 +539,6 @@ func (d *decoder) text(b []byte) (string, error) {
 // trim removes ASCII blanks at both ends. It is safe on Big5 bytes: lead
 // bytes are 0x81 and above and trail bytes 0x40 and above.
 func trim(b []byte) []byte { return bytes.Trim(b, " \t") }
-
-// short keeps error messages bounded when a field holds garbage.
-func short(s string) string { return redact.Clip(s, 24) }
 
 // lineScanner yields lines without their terminator (LF or CRLF) and
 // counts them from 1.

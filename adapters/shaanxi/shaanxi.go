@@ -12,6 +12,7 @@ import (
 	"github.com/codefed/codefed/adapters"
 	"github.com/codefed/codefed/adapters/internal/codes"
 	"github.com/codefed/codefed/adapters/internal/jsonstream"
+	"github.com/codefed/codefed/adapters/internal/redact"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -143,7 +144,7 @@ func (Adapter) Decode(raw []byte, opts adapters.DecodeOptions) (*adapters.Result
 		return nil, errors.New("shaanxi: envelope has no xzqhdm region code")
 	}
 	if !shaanxiRegion(env.Xzqhdm) {
-		return nil, fmt.Errorf("shaanxi: xzqhdm %q is not a GB/T 2260 code in Shaanxi (61...)", env.Xzqhdm)
+		return nil, fmt.Errorf("shaanxi: xzqhdm %s is not a GB/T 2260 code in Shaanxi (61...)", redact.Code(env.Xzqhdm))
 	}
 	b := adapters.NewBuilder(env.Xzqhdm, opts.BatchID)
 	if opts.BatchID == "" {
@@ -212,7 +213,7 @@ func decodeRecord(b *adapters.Builder, i int, rec *record, region string, subjec
 	}
 	docType, ok := docTypes[rec.Zjlx]
 	if !ok {
-		r.Reject("zjlx", fmt.Errorf("unknown document type code %q", rec.Zjlx))
+		r.Reject("zjlx", fmt.Errorf("unknown document type code %s", redact.Code(rec.Zjlx)))
 		return
 	}
 	subject, err := subjects.Subject(docType, rec.Zjhm)
@@ -226,7 +227,7 @@ func decodeRecord(b *adapters.Builder, i int, rec *record, region string, subjec
 	}
 	c, ok := colors[rec.Mys]
 	if !ok {
-		r.Reject("mys", fmt.Errorf("unknown colour code %q (want 0, 1 or 2)", rec.Mys))
+		r.Reject("mys", fmt.Errorf("unknown colour code %s (want 0, 1 or 2)", redact.Code(rec.Mys)))
 		return
 	}
 	if rec.Fmsj == "" {
@@ -250,7 +251,7 @@ func decodeRecord(b *adapters.Builder, i int, rec *record, region string, subjec
 	for _, label := range rec.Fmyy {
 		code, ok := reasonLabels[label]
 		if !ok {
-			warns = append(warns, warning{"fmyy", fmt.Errorf("unknown reason label %q left out", label)})
+			warns = append(warns, warning{"fmyy", fmt.Errorf("unknown reason label %s left out", redact.Code(label))})
 			continue
 		}
 		st.Reasons = append(st.Reasons, code)
@@ -270,7 +271,7 @@ func decodeRecord(b *adapters.Builder, i int, rec *record, region string, subjec
 	case rec.Hsjcjg != "":
 		result, ok := natResults[rec.Hsjcjg]
 		if !ok {
-			r.Reject("hsjcjg", fmt.Errorf("unknown test result %q (want 阴性, 阳性 or 待出)", rec.Hsjcjg))
+			r.Reject("hsjcjg", fmt.Errorf("unknown test result %s (want 阴性, 阳性 or 待出)", redact.Code(rec.Hsjcjg)))
 			return
 		}
 		st.NAT = &schema.NAT{Result: result, Lab: rec.Jcjg}
@@ -288,13 +289,13 @@ func decodeRecord(b *adapters.Builder, i int, rec *record, region string, subjec
 	case rec.Ymjzzc != "":
 		doses, err := strconv.Atoi(rec.Ymjzzc)
 		if err != nil || doses < 0 {
-			r.Reject("ymjzzc", fmt.Errorf("dose count %q is not a non-negative integer", rec.Ymjzzc))
+			r.Reject("ymjzzc", fmt.Errorf("dose count %s is not a non-negative integer", redact.Code(rec.Ymjzzc)))
 			return
 		}
 		st.Vaccination = &schema.Vaccination{Doses: doses}
 		if rec.Mcjzrq != "" {
 			if _, err := time.Parse(dateLayout, rec.Mcjzrq); err != nil {
-				r.Reject("mcjzrq", fmt.Errorf("last dose date %q is not a yyyy-MM-dd calendar date", rec.Mcjzrq))
+				r.Reject("mcjzrq", fmt.Errorf("last dose date %s is not a yyyy-MM-dd calendar date", redact.Time(rec.Mcjzrq)))
 				return
 			}
 			st.Vaccination.LastDoseAt = rec.Mcjzrq

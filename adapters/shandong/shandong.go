@@ -248,7 +248,7 @@ func (d *decoder) fill(r *adapters.Record, recordID string) (column, error) {
 		if unsupportedDocTypes[vals[cDocType]] {
 			return cDocType, fmt.Errorf("line %d: %s has no document type in codefed v1", d.line(cDocType), vals[cDocType])
 		}
-		return cDocType, fmt.Errorf("line %d: unknown document type %q", d.line(cDocType), short(vals[cDocType]))
+		return cDocType, fmt.Errorf("line %d: unknown document type %s", d.line(cDocType), redact.Code(vals[cDocType]))
 	}
 	number, err := spreadsheetNumber(vals[cDocNumber])
 	if err != nil {
@@ -260,7 +260,7 @@ func (d *decoder) fill(r *adapters.Record, recordID string) (column, error) {
 	}
 	color, ok := colors[vals[cColor]]
 	if !ok {
-		return cColor, fmt.Errorf("line %d: unknown colour %q (want 绿码, 黄码 or 红码)", d.line(cColor), short(vals[cColor]))
+		return cColor, fmt.Errorf("line %d: unknown colour %s (want 绿码, 黄码 or 红码)", d.line(cColor), redact.Code(vals[cColor]))
 	}
 	reasons := []string{}
 	for _, label := range strings.FieldsFunc(vals[cReasons], isReasonSep) {
@@ -270,7 +270,7 @@ func (d *decoder) fill(r *adapters.Record, recordID string) (column, error) {
 		}
 		code, ok := reasonByLabel[label]
 		if !ok {
-			return cReasons, fmt.Errorf("line %d: unknown reason %q", d.line(cReasons), short(label))
+			return cReasons, fmt.Errorf("line %d: unknown reason %s", d.line(cReasons), redact.Code(label))
 		}
 		reasons = append(reasons, code)
 	}
@@ -301,7 +301,7 @@ func (d *decoder) fill(r *adapters.Record, recordID string) (column, error) {
 	if vals[cNATResult] != "" {
 		result, ok := natResults[vals[cNATResult]]
 		if !ok {
-			return cNATResult, fmt.Errorf("line %d: unknown result %q (want 阴性, 阳性 or 待出结果)", d.line(cNATResult), short(vals[cNATResult]))
+			return cNATResult, fmt.Errorf("line %d: unknown result %s (want 阴性, 阳性 or 待出结果)", d.line(cNATResult), redact.Code(vals[cNATResult]))
 		}
 		st.NAT = &schema.NAT{Result: result, SampledAt: times[cNATSampled], Lab: vals[cNATLab]}
 	} else {
@@ -349,7 +349,7 @@ func parseTime(s string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("time %q is not yyyy-MM-dd HH:mm:ss", short(s))
+	return time.Time{}, fmt.Errorf("time %s is not yyyy-MM-dd HH:mm:ss", redact.Time(s))
 }
 
 func parseDate(s string) (time.Time, error) {
@@ -358,7 +358,7 @@ func parseDate(s string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("date %q is not yyyy-MM-dd", short(s))
+	return time.Time{}, fmt.Errorf("date %s is not yyyy-MM-dd", redact.Time(s))
 }
 
 var errSpreadsheetNumber = errors.New("the number was turned into scientific notation by a spreadsheet; its digits are lost")
@@ -397,6 +397,3 @@ func blank(rec []string) bool {
 	}
 	return true
 }
-
-// short keeps error messages bounded when a field holds garbage.
-func short(s string) string { return redact.Clip(s, 24) }

@@ -224,7 +224,7 @@ func readScan(s *scan, i int, rec *record, subjects *schema.Pseudonymizer) (stri
 		if name, known := unsupportedDocs[rec.Zjlx]; known {
 			return "zjlx", fmt.Errorf("document type %s (%s) has no v1 document type", rec.Zjlx, name)
 		}
-		return "zjlx", fmt.Errorf("unknown document type code %s", redact.UnlessID(rec.Zjlx))
+		return "zjlx", fmt.Errorf("unknown document type code %s", redact.Code(rec.Zjlx))
 	}
 	subject, err := subjects.Subject(docType, rec.Zjhm)
 	if err != nil {
@@ -236,16 +236,16 @@ func readScan(s *scan, i int, rec *record, subjects *schema.Pseudonymizer) (stri
 		return "qxdm", errors.New("missing district code")
 	}
 	if _, ok := districts[rec.Qxdm]; !ok {
-		return "qxdm", fmt.Errorf("district code %s is not one of Tianjin's (120101-120119)", redact.UnlessID(rec.Qxdm))
+		return "qxdm", fmt.Errorf("district code %s is not one of Tianjin's (120101-120119)", redact.Code(rec.Qxdm))
 	}
 	if rec.Csbm == "" {
 		return "csbm", errors.New("missing venue code")
 	}
 	if len(rec.Csbm) != 12 || !codes.Digits(rec.Csbm) {
-		return "csbm", fmt.Errorf("venue code %s is not 12 digits", redact.UnlessID(rec.Csbm))
+		return "csbm", fmt.Errorf("venue code %s is not 12 digits", redact.Code(rec.Csbm))
 	}
 	if rec.Csbm[:6] != rec.Qxdm {
-		return "csbm", fmt.Errorf("venue code %s was issued in district %s, record says %s", rec.Csbm, rec.Csbm[:6], rec.Qxdm)
+		return "csbm", fmt.Errorf("venue code was issued in district %s, record says %s", rec.Csbm[:6], rec.Qxdm)
 	}
 	if utf8.RuneCountInString(rec.Csmc) > 256 {
 		return "csmc", errors.New("venue name longer than 256 characters")
@@ -257,7 +257,7 @@ func readScan(s *scan, i int, rec *record, subjects *schema.Pseudonymizer) (stri
 	}
 	if rec.Jddm != "" {
 		if len(rec.Jddm) != 9 || !codes.Digits(rec.Jddm) || !strings.HasPrefix(rec.Jddm, rec.Qxdm) {
-			return "jddm", fmt.Errorf("street code %s is not a 9-digit code within district %s", redact.UnlessID(rec.Jddm), rec.Qxdm)
+			return "jddm", fmt.Errorf("street code %s is not a 9-digit code within district %s", redact.Code(rec.Jddm), rec.Qxdm)
 		}
 		s.place.Region = rec.Jddm
 	}
@@ -274,7 +274,7 @@ func readScan(s *scan, i int, rec *record, subjects *schema.Pseudonymizer) (stri
 		if inTianjin(lon, lat) {
 			return "jd", fmt.Errorf("venue coordinates jd %g, wd %g are swapped", lon, lat)
 		}
-		return "jd", fmt.Errorf("venue coordinates jd %g, wd %g lie outside Tianjin", lon, lat)
+		return "jd", fmt.Errorf("venue coordinates jd %s, wd %s lie outside Tianjin", redact.Float(lon), redact.Float(lat))
 	}
 
 	if rec.Smsj == "" {
@@ -288,7 +288,7 @@ func readScan(s *scan, i int, rec *record, subjects *schema.Pseudonymizer) (stri
 	case "2":
 		s.exit = true
 	default:
-		return "smfx", fmt.Errorf("unknown scan direction %s (want 1 entry or 2 exit)", redact.UnlessID(rec.Smfx))
+		return "smfx", fmt.Errorf("unknown scan direction %s (want 1 entry or 2 exit)", redact.Code(rec.Smfx))
 	}
 	if rec.Lcsj != "" {
 		if s.exit {
@@ -305,7 +305,7 @@ func readScan(s *scan, i int, rec *record, subjects *schema.Pseudonymizer) (stri
 	if rec.Mys != "" {
 		c, ok := colors[rec.Mys]
 		if !ok {
-			return "mys", fmt.Errorf("unknown colour code %s (want 0, 1 or 2)", redact.UnlessID(rec.Mys))
+			return "mys", fmt.Errorf("unknown colour code %s (want 0, 1 or 2)", redact.Code(rec.Mys))
 		}
 		s.status = &schema.Status{
 			Subject:    subject,
@@ -377,7 +377,7 @@ func pairVisits(scans []scan, good []int) {
 func parseTime(v string) (time.Time, error) {
 	t, err := time.ParseInLocation(timeLayout, v, adapters.Beijing)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("time %s is not yyyy-MM-dd HH:mm:ss", redact.UnlessID(v))
+		return time.Time{}, fmt.Errorf("time %s is not yyyy-MM-dd HH:mm:ss", redact.Time(v))
 	}
 	return t, nil
 }

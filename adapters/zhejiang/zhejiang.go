@@ -13,6 +13,7 @@ import (
 	"github.com/codefed/codefed/adapters"
 	"github.com/codefed/codefed/adapters/internal/codes"
 	"github.com/codefed/codefed/adapters/internal/jsonstream"
+	"github.com/codefed/codefed/adapters/internal/redact"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -173,7 +174,7 @@ func (Adapter) Decode(raw []byte, opts adapters.DecodeOptions) (*adapters.Result
 		return nil, errors.New("zhejiang: envelope has no regionCode")
 	}
 	if !codes.Region(env.RegionCode) || !strings.HasPrefix(env.RegionCode, "33") {
-		return nil, fmt.Errorf("zhejiang: regionCode %q is not a GB/T 2260 code in Zhejiang (33...)", env.RegionCode)
+		return nil, fmt.Errorf("zhejiang: regionCode %s is not a GB/T 2260 code in Zhejiang (33...)", redact.Code(env.RegionCode))
 	}
 	b := adapters.NewBuilder(env.RegionCode, opts.BatchID)
 	if opts.BatchID == "" {
@@ -266,7 +267,7 @@ func (d *decoder) record(i int, rec *record) {
 	}
 	docType, ok := idTypes[rec.IDType]
 	if !ok {
-		r.Reject("idType", fmt.Errorf("unknown document type %q", rec.IDType))
+		r.Reject("idType", fmt.Errorf("unknown document type %s", redact.Code(rec.IDType)))
 		return
 	}
 	subject, err := d.subjects.Subject(docType, rec.IDNo)
@@ -310,7 +311,7 @@ func (d *decoder) status(j int, cs *codeStatus, subject string) (schema.Status, 
 	}
 	c, ok := colors[cs.Color]
 	if !ok {
-		return st, reject("color", fmt.Errorf("unknown colour %q (want GREEN, YELLOW or RED)", cs.Color))
+		return st, reject("color", fmt.Errorf("unknown colour %s (want GREEN, YELLOW or RED)", redact.Code(cs.Color)))
 	}
 	issued, err := epochMillis(cs.IssueTime, true)
 	if err != nil {
@@ -328,7 +329,7 @@ func (d *decoder) status(j int, cs *codeStatus, subject string) (schema.Status, 
 	for _, reason := range cs.Reasons {
 		code, ok := reasonCodes[reason]
 		if !ok {
-			d.warns = append(d.warns, warning{fmt.Sprintf("statuses[%d].reasons", j), fmt.Errorf("unknown reason %q left out", reason)})
+			d.warns = append(d.warns, warning{fmt.Sprintf("statuses[%d].reasons", j), fmt.Errorf("unknown reason %s left out", redact.Code(reason))})
 			continue
 		}
 		st.Reasons = append(st.Reasons, code)
@@ -345,7 +346,7 @@ func (d *decoder) status(j int, cs *codeStatus, subject string) (schema.Status, 
 			if n.Result == "" {
 				return st, reject("nucleicAcid.result", errors.New("missing test result"))
 			}
-			return st, reject("nucleicAcid.result", fmt.Errorf("unknown test result %q (want NEGATIVE, POSITIVE or TESTING)", n.Result))
+			return st, reject("nucleicAcid.result", fmt.Errorf("unknown test result %s (want NEGATIVE, POSITIVE or TESTING)", redact.Code(n.Result)))
 		}
 		st.NAT = &schema.NAT{Result: result, Lab: n.Institution}
 		if st.NAT.SampledAt, err = epochMillis(n.SampleTime, false); err != nil {
@@ -357,7 +358,7 @@ func (d *decoder) status(j int, cs *codeStatus, subject string) (schema.Status, 
 			return st, reject("vaccine.doses", errors.New("missing dose count"))
 		}
 		if *v.Doses < 0 {
-			return st, reject("vaccine.doses", fmt.Errorf("negative dose count %d", *v.Doses))
+			return st, reject("vaccine.doses", fmt.Errorf("negative dose count %s", redact.Int(int64(*v.Doses))))
 		}
 		st.Vaccination = &schema.Vaccination{Doses: *v.Doses}
 		last, err := epochMillis(v.LastDoseTime, false)
@@ -381,11 +382,11 @@ func (d *decoder) scan(sc *scan, subject string) (schema.Event, *fieldError) {
 	case sc.AreaCode == "":
 		return ev, reject("areaCode", errors.New("missing area code"))
 	case !codes.Region(sc.AreaCode):
-		return ev, reject("areaCode", fmt.Errorf("area code %q is not a 6- or 9-digit GB/T 2260 code", sc.AreaCode))
+		return ev, reject("areaCode", fmt.Errorf("area code %s is not a 6- or 9-digit GB/T 2260 code", redact.Code(sc.AreaCode)))
 	case sc.Lat < -90 || sc.Lat > 90:
-		return ev, reject("lat", fmt.Errorf("latitude %g out of range (lat and lon swapped?)", sc.Lat))
+		return ev, reject("lat", fmt.Errorf("latitude %s out of range (lat and lon swapped?)", redact.Float(sc.Lat)))
 	case sc.Lon < -180 || sc.Lon > 180:
-		return ev, reject("lon", fmt.Errorf("longitude %g out of range", sc.Lon))
+		return ev, reject("lon", fmt.Errorf("longitude %s out of range", redact.Float(sc.Lon)))
 	}
 	start, err := epochMillis(sc.ScanTime, true)
 	if err != nil {
@@ -424,11 +425,17 @@ func epochMillis(ms int64, required bool) (time.Time, error) {
 	case ms == 0:
 		return time.Time{}, nil
 	case ms < minEpochMillis:
-		return time.Time{}, fmt.Errorf("epoch milliseconds %d fall before 2020 (epoch seconds?)", ms)
+		return time.Time{}, fmt.Errorf("epoch milliseconds of %d digits fall before 2020 (epoch seconds?)", digits(ms))
 	case ms >= maxEpochMillis:
-		return time.Time{}, fmt.Errorf("epoch milliseconds %d fall after 2100 (epoch microseconds?)", ms)
+		return time.Time{}, fmt.Errorf("epoch milliseconds of %d digits fall after 2100 (epoch microseconds?)", digits(ms))
 	}
 	return adapters.FromEpochMillis(ms), nil
+}
+
+// digits describes an out-of-range number by its width: a phone or
+// document number put in a time field must not be repeated.
+func digits(n int64) int {
+	return len(strconv.FormatInt(n, 10))
 }
 
 // Encode implements adapters.Adapter.

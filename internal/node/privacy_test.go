@@ -204,8 +204,6 @@ func ingestFormats(t *testing.T, rec *answerRecorder, agents []*privacyAgent, fo
 		switch {
 		case id == "eu-dcc":
 			spoiledWith = "an untrusted signer and expiry"
-		case quoteMisplacedValues[id]:
-			spoiledWith = "a made-up value (known leak)"
 		}
 		t.Logf("%s: %d people, %d records accepted; bad payload: %d records spoiled with %s, %d accepted, %d rejected",
 			id, len(f.good), good.Accepted, f.spoiled, spoiledWith, bad.Accepted, len(bad.Rejected))
@@ -407,21 +405,6 @@ var spoilers = map[string]struct {
 	"zhejiang": {[]string{`"color":"GREEN"`}, `"color":"%s"`, `"color":"%s"`},
 }
 
-// quoteMisplacedValues are the formats whose rejections quote the value
-// they found in the spoiled field verbatim, so a document number or name
-// written there reaches the API answer, the raft log and quarantine. These
-// are known leaks, reported when this test was written: shaanxi (mys),
-// zhejiang (color), fujian (natResult), shandong (健康码颜色) and macau (健康碼)
-// quote documents and names; hainan quotes a name put in COLOR-LBL; tianjin
-// (mys) and carrier (city names) pass the value through
-// redact.UnlessID, which hides document numbers but not names. Until those
-// adapters describe such a value by its length (redact.Code), their records
-// are spoiled with a made-up value instead; remove a format from here once
-// its adapter is fixed.
-var quoteMisplacedValues = map[string]bool{
-	"carrier": true, "fujian": true, "hainan": true, "macau": true, "shaanxi": true, "shandong": true, "tianjin": true, "zhejiang": true,
-}
-
 // spoil applies the format's spoiler, with doc and name as the values, and
 // returns the payload and the number of records it spoiled.
 func spoil(t *testing.T, id string, raw []byte, doc, name string) ([]byte, int) {
@@ -429,9 +412,6 @@ func spoil(t *testing.T, id string, raw []byte, doc, name string) ([]byte, int) 
 	sp, ok := spoilers[id]
 	if !ok {
 		return raw, 0
-	}
-	if quoteMisplacedValues[id] {
-		doc, name = "紫色", "紫色" // purple: no colour, no city, nobody's name
 	}
 	enc := func(s string) []byte {
 		if e := legacyPayload[id]; e != nil {

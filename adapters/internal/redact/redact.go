@@ -4,9 +4,15 @@
 // a value is quoted only when it cannot be one and is otherwise described by
 // its length.
 //
-// Formats choose between two rules: Code, for fields that hold short ASCII
-// codes, where anything else is suspect; and UnlessID, for fields whose
-// values may be free text, where only a run that could be a number is.
+// Formats choose among these rules: Code, for fields that hold short ASCII
+// codes or labels, where anything else is suspect; Time, for fields that
+// hold a date or time; Int and Float, for numbers; and UnlessID, for free
+// text from outside where only a run that could be a number is suspect.
+// UnlessID lets names through, so a field whose value is a code, label,
+// time or number uses one of the others: a name or document put in the
+// wrong field must not be repeated. A field that holds names of places has
+// no rule: a person's name may stand in it, or inside a place name (陕西省
+// 张伟市), so it is described with Length.
 package redact
 
 import (
@@ -56,6 +62,61 @@ func UnlessID(v string) string {
 	}
 	return strconv.Quote(v)
 }
+
+// Time quotes v when it can only be a date or time: ASCII digits and the
+// separators layouts use (- : / . space T Z +), each run of digits either
+// at most eight long (yyyyMMdd) or a compact yyyyMMddHHmm[ss] of 12 or 14
+// digits starting with 20, which neither a resident ID number (whose
+// division code never starts 20) nor a phone number does. Any other run
+// could be a phone or document number, and letters or Chinese characters
+// could be a name, so such a value is described by its length; so is one
+// of more than 32 bytes.
+func Time(v string) string {
+	if len(v) > 32 {
+		return lengthOnly(v)
+	}
+	for rest := v; rest != ""; {
+		i := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' })
+		if i < 0 {
+			i = len(rest)
+		}
+		if run := rest[:i]; len(run) > 8 && !((len(run) == 12 || len(run) == 14) && strings.HasPrefix(run, "20")) {
+			return lengthOnly(v)
+		}
+		rest = rest[i:]
+		if rest != "" {
+			if strings.IndexByte("-:/. TZ+", rest[0]) < 0 {
+				return lengthOnly(v)
+			}
+			rest = rest[1:]
+		}
+	}
+	return strconv.Quote(v)
+}
+
+// Int prints n when it has at most five digits, as codes and counts do;
+// a longer number, which could be a phone or document number written as a
+// JSON number, is described by its width.
+func Int(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	if d := len(strings.TrimPrefix(s, "-")); d > 5 {
+		return fmt.Sprintf("(%d digits, not shown)", d)
+	}
+	return s
+}
+
+// Float prints v when it is below 1000 in magnitude, as coordinates are; a
+// larger number, which could be a phone or document number written where
+// a coordinate belongs, is not shown.
+func Float(v float64) string {
+	if v > -1000 && v < 1000 {
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return "(a number of 1000 or more, not shown)"
+}
+
+// Length describes v by its length only.
+func Length(v string) string { return lengthOnly(v) }
 
 func lengthOnly(v string) string {
 	if n := utf8.RuneCountInString(v); n != 1 {

@@ -21,6 +21,69 @@ func TestCode(t *testing.T) {
 	}
 }
 
+func TestTime(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"2022-01-04 10:00:00", `"2022-01-04 10:00:00"`},
+		{"20220104", `"20220104"`},
+		{"2022-13-01", `"2022-13-01"`}, // wrong but harmless
+		{"", `""`},
+		{"202201041000", `"202201041000"`},     // yyyyMMddHHmm
+		{"20220132090000", `"20220132090000"`}, // yyyyMMddHHmmss
+		{"2022010410", "(10 characters, not shown)"},
+		{"1641258000000", "(13 characters, not shown)"},
+		{"20220104100000000", "(17 characters, not shown)"},
+		{"19912345678", "(11 characters, not shown)"},
+		{"610105198503170028", "(18 characters, not shown)"},
+		{"13800138000", "(11 characters, not shown)"},
+		{"110105198503170028", "(18 characters, not shown)"},
+		{"张三", "(2 characters, not shown)"},
+		{"E12345678", "(9 characters, not shown)"},
+		{"yesterday", "(9 characters, not shown)"},
+	}
+	for _, tt := range tests {
+		if got := Time(tt.in); got != tt.want {
+			t.Errorf("Time(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestInt(t *testing.T) {
+	tests := []struct {
+		in   int64
+		want string
+	}{
+		{4, "4"},
+		{-1, "-1"},
+		{99999, "99999"},
+		{-99999, "-99999"},
+		{13800138000, "(11 digits, not shown)"},
+		{-110105198503170028, "(18 digits, not shown)"},
+	}
+	for _, tt := range tests {
+		if got := Int(tt.in); got != tt.want {
+			t.Errorf("Int(%d) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestFloat(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want string
+	}{
+		{117.2, "117.2"},
+		{-39.125, "-39.125"},
+		{999.5, "999.5"},
+		{13800138000, "(a number of 1000 or more, not shown)"},
+		{-1000, "(a number of 1000 or more, not shown)"},
+	}
+	for _, tt := range tests {
+		if got := Float(tt.in); got != tt.want {
+			t.Errorf("Float(%g) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
 func TestUnlessID(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"990", `"990"`},
