@@ -453,7 +453,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no records for this subject")
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	writeAppended(w, st.AppendJSON)
 }
 
 func (s *Server) handleSubjects(w http.ResponseWriter, r *http.Request) {

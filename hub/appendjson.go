@@ -2,6 +2,7 @@ package hub
 
 import (
 	"math"
+	"sort"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -9,8 +10,8 @@ import (
 	"github.com/codefed/codefed/schema"
 )
 
-// Hand-written JSON encoders for the hottest answers (trajectories,
-// contacts). encoding/json spends most of a trajectory request reflecting
+// Hand-written JSON encoders for the hottest answers (statuses,
+// trajectories, contacts). encoding/json spends most of a trajectory request reflecting
 // over structs and re-validating time.Time's marshalled bytes; these append
 // the same bytes directly. TestAppendJSONMatchesEncodingJSON holds them to
 // byte-for-byte equality with encoding/json (HTML escaping off, as
@@ -201,5 +202,127 @@ func (cs *Contacts) AppendJSON(b []byte) []byte {
 	}
 	b = append(b, `],"index":`...)
 	b = strconv.AppendUint(b, cs.Index, 10)
+	return append(b, "}\n"...)
+}
+
+func appendStrings(b []byte, ss []string) []byte {
+	if ss == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, s)
+	}
+	return append(b, ']')
+}
+
+func appendStatus(b []byte, st *schema.Status) []byte {
+	b = append(b, `{"subject":`...)
+	b = appendString(b, st.Subject)
+	b = append(b, `,"region":`...)
+	b = appendString(b, st.Region)
+	b = append(b, `,"color":`...)
+	b = appendString(b, st.Color)
+	b = append(b, `,"reasons":`...)
+	b = appendStrings(b, st.Reasons)
+	if st.Local != nil {
+		b = append(b, `,"local":{"label":`...)
+		b = appendString(b, st.Local.Label)
+		b = append(b, `,"code":`...)
+		b = appendString(b, st.Local.Code)
+		b = append(b, '}')
+	}
+	if !st.IssuedAt.IsZero() {
+		b = append(b, `,"issued_at":`...)
+		b = appendTime(b, st.IssuedAt)
+	}
+	if !st.ValidUntil.IsZero() {
+		b = append(b, `,"valid_until":`...)
+		b = appendTime(b, st.ValidUntil)
+	}
+	if n := st.NAT; n != nil {
+		b = append(b, `,"nat":{"result":`...)
+		b = appendString(b, n.Result)
+		if !n.SampledAt.IsZero() {
+			b = append(b, `,"sampled_at":`...)
+			b = appendTime(b, n.SampledAt)
+		}
+		if n.Lab != "" {
+			b = append(b, `,"lab":`...)
+			b = appendString(b, n.Lab)
+		}
+		b = append(b, '}')
+	}
+	if v := st.Vaccination; v != nil {
+		b = append(b, `,"vaccination":{"doses":`...)
+		b = strconv.AppendInt(b, int64(v.Doses), 10)
+		if v.LastDoseAt != "" {
+			b = append(b, `,"last_dose_at":`...)
+			b = appendString(b, v.LastDoseAt)
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"source":{"system":`...)
+	b = appendString(b, st.Source.System)
+	b = append(b, `,"record_id":`...)
+	b = appendString(b, st.Source.RecordID)
+	return append(b, `}}`...)
+}
+
+// AppendJSON appends the federated status as encoding/json would (map
+// keys sorted), plus newline.
+func (fs *FederatedStatus) AppendJSON(b []byte) []byte {
+	b = append(b, `{"subject":`...)
+	b = appendString(b, fs.Subject)
+	b = append(b, `,"color":`...)
+	b = appendString(b, fs.Color)
+	b = append(b, `,"reasons":`...)
+	if fs.Reasons == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range fs.Reasons {
+			r := &fs.Reasons[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"code":`...)
+			b = appendString(b, r.Code)
+			b = append(b, `,"region":`...)
+			b = appendString(b, r.Region)
+			b = append(b, `,"at":`...)
+			b = appendTime(b, r.At)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"regions":`...)
+	if fs.Regions == nil {
+		b = append(b, "null"...)
+	} else {
+		keys := make([]string, 0, len(fs.Regions))
+		for k := range fs.Regions {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+			b = append(b, ':')
+			st := fs.Regions[k]
+			b = appendStatus(b, &st)
+		}
+		b = append(b, '}')
+	}
+	b = append(b, `,"as_of":`...)
+	b = appendTime(b, fs.AsOf)
+	b = append(b, `,"index":`...)
+	b = strconv.AppendUint(b, fs.Index, 10)
 	return append(b, "}\n"...)
 }

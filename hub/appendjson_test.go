@@ -78,3 +78,42 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendStatusJSONMatchesEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 2))
+	for i := 0; i < 2000; i++ {
+		fs := &FederatedStatus{Subject: randomString(rng), Color: randomString(rng), AsOf: randomTime(rng), Index: rng.Uint64()}
+		if rng.IntN(4) > 0 {
+			fs.Reasons = []Reason{}
+			for j := rng.IntN(3); j > 0; j-- {
+				fs.Reasons = append(fs.Reasons, Reason{Code: randomString(rng), Region: randomString(rng), At: randomTime(rng)})
+			}
+		}
+		if rng.IntN(4) > 0 {
+			fs.Regions = map[string]schema.Status{}
+			for j := rng.IntN(4); j > 0; j-- {
+				st := schema.Status{Subject: randomString(rng), Region: randomString(rng), Color: randomString(rng),
+					IssuedAt: randomTime(rng), ValidUntil: randomTime(rng), Source: schema.Source{System: randomString(rng), RecordID: randomString(rng)}}
+				if rng.IntN(3) > 0 {
+					st.Reasons = []string{}
+					for k := rng.IntN(3); k > 0; k-- {
+						st.Reasons = append(st.Reasons, randomString(rng))
+					}
+				}
+				if rng.IntN(2) == 0 {
+					st.Local = &schema.Local{Label: randomString(rng), Code: randomString(rng)}
+				}
+				if rng.IntN(2) == 0 {
+					st.NAT = &schema.NAT{Result: randomString(rng), SampledAt: randomTime(rng), Lab: randomString(rng)}
+				}
+				if rng.IntN(2) == 0 {
+					st.Vaccination = &schema.Vaccination{Doses: rng.IntN(5) - 1, LastDoseAt: randomString(rng)}
+				}
+				fs.Regions[randomString(rng)] = st
+			}
+		}
+		if got, want := fs.AppendJSON(nil), encodingJSON(t, fs); !bytes.Equal(got, want) {
+			t.Fatalf("status\n got %s\nwant %s", got, want)
+		}
+	}
+}
