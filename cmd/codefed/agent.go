@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -19,6 +22,7 @@ func newAgentCmd() *cobra.Command {
 	var (
 		id, httpAddr, httpAdvertise, raftAddr, raftAdvertise, dataDir, join, keyFile, trustFile string
 		bootstrap, devKey                                                                       bool
+		memoryLimit                                                                             string
 	)
 	cmd := &cobra.Command{
 		Use:   "agent --node-id ID [--http ADDR] [--raft ADDR] [--data DIR] (--bootstrap | --join URL)",
@@ -71,6 +75,15 @@ in the log. Generate one with:  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' 
 					return &exitError{2, fmt.Errorf("--trust %s: %w", trustFile, err)}
 				}
 			}
+			if memoryLimit != "" {
+				limit, err := parseBytes(memoryLimit)
+				if err != nil {
+					return &exitError{2, fmt.Errorf("--memory-limit: %w", err)}
+				}
+				// A soft limit: the collector works harder as the heap
+				// nears it instead of letting it double between cycles.
+				debug.SetMemoryLimit(limit)
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			n, err := node.Start(ctx, cfg)
@@ -95,5 +108,24 @@ in the log. Generate one with:  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' 
 	f.StringVar(&keyFile, "key-file", "", "federation key file (hex or raw); default $CODEFED_FEDERATION_KEY")
 	f.BoolVar(&devKey, "insecure-dev-key", false, "use the public development key (throwaway clusters only)")
 	f.StringVar(&trustFile, "trust", "", "trusted signing certificates for signed formats (eu-dcc)")
+	f.StringVar(&memoryLimit, "memory-limit", "", "soft limit for the Go heap, e.g. 900MiB or 1GiB (default $GOMEMLIMIT or none)")
 	return cmd
+}
+
+// parseBytes reads a size such as 1073741824, 900MiB, 1GiB or 512KiB.
+func parseBytes(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}, {"", 1}}
+	for _, u := range units {
+		if num, ok := strings.CutSuffix(s, u.suffix); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+			if err != nil || n <= 0 {
+				return 0, fmt.Errorf("%q is not a size such as 900MiB or 1GiB", s)
+			}
+			return n * u.mult, nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not a size such as 900MiB or 1GiB", s)
 }
