@@ -62,11 +62,15 @@ func (s *State) eventHash(subject string, e *eventRec) [32]byte {
 	h := sha256.New()
 	var num [8]byte
 	h.Write([]byte{'E'})
-	for _, str := range []string{subject, kindNames[e.kind], e.place.id, s.regions.name(e.region), s.systems.name(e.system), e.recordID} {
+	for _, str := range []string{subject, kindNames[e.kind], e.place.id, s.regions.name(e.region), s.systems.name(e.system)} {
 		binary.BigEndian.PutUint64(num[:], uint64(len(str)))
 		h.Write(num[:])
 		h.Write([]byte(str))
 	}
+	rid := s.rid(e)
+	binary.BigEndian.PutUint64(num[:], uint64(len(rid)))
+	h.Write(num[:])
+	h.Write(rid)
 	for _, v := range []int64{e.start, e.end, int64(e.offset)} {
 		binary.BigEndian.PutUint64(num[:], uint64(v))
 		h.Write(num[:])

@@ -275,7 +275,7 @@ func (s *State) public(placeID string, v *visit) Visit {
 	if ss := s.subjects[v.subject]; ss != nil {
 		if i, ok := s.findEvent(ss.events, eventKey{v.start, out.Kind, placeID, out.Source.System}); ok {
 			loc = zoneFor(ss.events[i].offset)
-			out.Source.RecordID = ss.events[i].recordID
+			out.Source.RecordID = string(s.rid(&ss.events[i]))
 		}
 	}
 	out.Start = time.Unix(0, v.start).In(loc)

@@ -156,6 +156,7 @@ func (f *FSM) Snapshot() (*Snapshot, error) {
 		// Atom names are append-only: the prefix captured here stays valid
 		// while Apply interns more.
 		systems: s.systems.names[:len(s.systems.names):len(s.systems.names)],
+		rids:    s.rids[:len(s.rids):len(s.rids)],
 		regions: s.regions.names[:len(s.regions.names):len(s.regions.names)],
 	}
 	for k, v := range s.subjects {
@@ -192,6 +193,7 @@ type Snapshot struct {
 	quarantine []QuarantineEntry
 	systems    []string
 	regions    []string
+	rids       []byte
 }
 
 // snapshotLine is one line of the snapshot stream; exactly one field is set.
@@ -242,7 +244,8 @@ func (sn *Snapshot) Persist(w io.Writer) error {
 			e := &ss.events[i]
 			line.Events = append(line.Events, snapshotEvent{
 				Start: e.start, End: e.end, Offset: e.offset, Kind: kindNames[e.kind], Place: e.place.id,
-				Region: sn.regions[e.region], System: sn.systems[e.system], RecordID: e.recordID,
+				Region: sn.regions[e.region], System: sn.systems[e.system],
+				RecordID: string(sn.rids[e.ridOff : e.ridOff+uint32(e.ridLen)]),
 			})
 		}
 		if err := enc.Encode(snapshotLine{Subject: &line}); err != nil {
@@ -343,7 +346,8 @@ func (s *State) restoreSubject(line *snapshotSubject) error {
 			return fmt.Errorf("subject %s: event of unknown kind %q", line.ID, e.Kind)
 		}
 		ss.events[i] = eventRec{start: e.Start, end: e.End, offset: e.Offset, kind: kind, place: p,
-			region: s.regions.code(e.Region), system: s.systems.code(e.System), recordID: e.RecordID}
+			region: s.regions.code(e.Region), system: s.systems.code(e.System)}
+		ss.events[i].ridOff, ss.events[i].ridLen = s.storeRID(e.RecordID)
 		if i > 0 && s.compareEventKey(&ss.events[i-1], s.keyOf(&ss.events[i])) >= 0 {
 			return fmt.Errorf("subject %s: events out of order", line.ID)
 		}

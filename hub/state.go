@@ -51,6 +51,12 @@ type State struct {
 	// systems and regions intern the events' source systems and
 	// reporting regions.
 	systems, regions *atoms
+	// rids holds every event's source record ID back to back, so an event
+	// keeps an offset and a length instead of a string header and its own
+	// allocation. It is append-only between sweeps; a sweep that purged
+	// more than half of it builds a new one (never rewriting the old, which
+	// a snapshot may still be reading).
+	rids []byte
 	// Derived indexes (epi.go): visits by place ID, place IDs by region.
 	visits         map[string]*placeVisits
 	regionPlaces   map[string]map[string]bool
@@ -97,11 +103,13 @@ type placeSlot struct {
 type eventRec struct {
 	start, end int64 // end 0 when open
 	place      *placeSlot
-	recordID   string
-	offset     int32 // seconds east of UTC of the original times
-	system     uint32
-	region     uint32
-	kind       uint8
+	// The source record ID lives in the state's record-ID arena.
+	ridOff uint32
+	ridLen uint16
+	offset int32 // seconds east of UTC of the original times
+	system uint32
+	region uint32
+	kind   uint8
 }
 
 // NewState returns an empty state with the given retention window (0 means
@@ -335,8 +343,9 @@ func (s *State) mergeEvent(e *schema.Event) bool {
 	rec := eventRec{
 		start: start, end: end, offset: int32(off),
 		kind: kind, place: s.internPlace(e.Place), region: s.regions.code(e.Region),
-		system: s.systems.code(e.Source.System), recordID: e.Source.RecordID,
+		system: s.systems.code(e.Source.System),
 	}
+	rec.ridOff, rec.ridLen = s.storeRID(e.Source.RecordID)
 	ss.events = insertAt(ss.events, i, rec)
 	s.counts.events++
 	s.digest.add(s.eventHash(e.Subject, &rec))
@@ -388,6 +397,7 @@ func (s *State) sweep(now time.Time) {
 	s.lastSweep = day
 	cutoff := now.Add(-s.retention).UnixNano()
 	live := make(map[*placeSlot]bool, len(s.places))
+	defer s.compactRIDs()
 	defer s.sweepRest(cutoff, live)
 	for subject, cur := range s.subjects {
 		for i := range cur.events {
@@ -435,6 +445,46 @@ func (s *State) sweep(now time.Time) {
 			delete(s.subjects, subject)
 		}
 	}
+}
+
+// storeRID appends a record ID to the arena.
+func (s *State) storeRID(id string) (uint32, uint16) {
+	if len(id) > 0xffff || len(s.rids)+len(id) > 0xffffffff {
+		// Validation bounds record IDs to 128 characters; an arena of 4 GiB
+		// is far beyond what a node holds between sweeps.
+		panic("hub: record ID arena overflow")
+	}
+	off := uint32(len(s.rids))
+	s.rids = append(s.rids, id...)
+	return off, uint16(len(id))
+}
+
+// rid returns the event's record ID bytes; they must not be modified.
+func (s *State) rid(e *eventRec) []byte { return s.rids[e.ridOff : e.ridOff+uint32(e.ridLen)] }
+
+// compactRIDs builds a new arena holding only live events' record IDs
+// when purged ones make up more than half of the old one.
+func (s *State) compactRIDs() {
+	live := 0
+	for _, ss := range s.subjects {
+		for i := range ss.events {
+			live += int(ss.events[i].ridLen)
+		}
+	}
+	if live*2 >= len(s.rids) {
+		return
+	}
+	fresh := make([]byte, 0, live+live/8)
+	for subject := range s.subjects {
+		ss := s.subjectForWrite(subject)
+		for i := range ss.events {
+			e := &ss.events[i]
+			off := uint32(len(fresh))
+			fresh = append(fresh, s.rid(e)...)
+			e.ridOff = off
+		}
+	}
+	s.rids = fresh
 }
 
 // sweepRest drops places no live event refers to, risk areas whose window
@@ -508,7 +558,7 @@ func (s *State) event(subject string, e *eventRec) schema.Event {
 		Kind:    kindNames[e.kind],
 		Place:   *e.place.cur,
 		Start:   time.Unix(0, e.start).In(loc),
-		Source:  schema.Source{System: s.systems.name(e.system), RecordID: e.recordID},
+		Source:  schema.Source{System: s.systems.name(e.system), RecordID: string(s.rid(e))},
 	}
 	if e.end != 0 {
 		ev.End = time.Unix(0, e.end).In(loc)
