@@ -492,3 +492,15 @@ func TestRecordIDArenaCompactsAtSweepWithoutDisturbingSnapshots(t *testing.T) {
 		t.Fatal("digest after compaction differs from a state that only saw the kept events")
 	}
 }
+
+func TestSweepDayTurnsAtThreeInTheMorningInChina(t *testing.T) {
+	before := time.Date(2022, 1, 5, 2, 59, 59, 0, cst)
+	at3 := time.Date(2022, 1, 5, 3, 0, 0, 0, cst)
+	rush := time.Date(2022, 1, 5, 8, 0, 0, 0, cst)
+	if sweepDay(before) == sweepDay(at3) {
+		t.Fatal("the sweep day does not turn at 03:00 Beijing time")
+	}
+	if sweepDay(at3) != sweepDay(rush) || sweepDay(rush) != sweepDay(rush.Add(-time.Second)) {
+		t.Fatal("a sweep day turns during the morning rush")
+	}
+}

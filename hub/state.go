@@ -95,6 +95,8 @@ type subjectState struct {
 type placeSlot struct {
 	id  string
 	cur *schema.Place
+	// seen is the number of the last sweep that found a live event here.
+	seen int64
 }
 
 // eventRec is an event stored compactly: times as Unix nanoseconds plus the
@@ -384,25 +386,32 @@ func (s *State) addQuarantine(q QuarantineEntry) {
 	}
 }
 
+// sweepDay numbers command-time days with the boundary at 19:00 UTC, 03:00
+// in China: the sweep's pause then falls in the quietest hour of the
+// regions it serves, not at 08:00 Beijing time when a UTC midnight
+// boundary would put it, the morning peak of code checks.
+func sweepDay(now time.Time) int64 {
+	return (now.Unix() + 5*3600) / 86400
+}
+
 // sweep purges what is past the retention window at now: events that ended
 // (or, when open, started) before now-retention, and statuses whose validity
 // (or issue time, when unbounded) ended before it. It runs at most once per
 // day of command time, so its cost is paid once a day, on every replica at
 // the same log index.
 func (s *State) sweep(now time.Time) {
-	day := now.Unix() / 86400
+	day := sweepDay(now)
 	if day <= s.lastSweep {
 		return
 	}
 	s.lastSweep = day
 	cutoff := now.Add(-s.retention).UnixNano()
-	live := make(map[*placeSlot]bool, len(s.places))
 	defer s.compactRIDs()
-	defer s.sweepRest(cutoff, live)
+	defer s.sweepRest(cutoff, day)
 	for subject, cur := range s.subjects {
 		for i := range cur.events {
 			if eventLast(&cur.events[i]) >= cutoff {
-				live[cur.events[i].place] = true
+				cur.events[i].place.seen = day
 			}
 		}
 		expired := 0
@@ -489,9 +498,9 @@ func (s *State) compactRIDs() {
 
 // sweepRest drops places no live event refers to, risk areas whose window
 // closed before the cutoff, and quarantine entries older than it.
-func (s *State) sweepRest(cutoff int64, live map[*placeSlot]bool) {
+func (s *State) sweepRest(cutoff, day int64) {
 	for id, p := range s.places {
-		if !live[p] {
+		if p.seen != day {
 			s.digest.remove(placeHash(p.cur))
 			s.unindexPlace(p)
 			delete(s.places, id)
