@@ -9,8 +9,10 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,21 +27,30 @@ func (fake) Description() string                            { return "test" }
 func (fake) Decode([]byte, DecodeOptions) (*Result, error)  { return nil, errors.New("no") }
 func (fake) Encode([]Person, EncodeOptions) ([]byte, error) { return nil, errors.New("no") }
 
+// runs makes the IDs these tests register unique per run, so that
+// `go test -count=N` does not meet the previous run's registrations in the
+// process-wide registry.
+var runs atomic.Int64
+
+func testID(name string) string { return fmt.Sprintf("test-%s-%d", name, runs.Add(1)) }
+
 func TestRegisterTwicePanics(t *testing.T) {
-	Register(fake{"test-dup"})
+	id := testID("dup")
+	Register(fake{id})
 	defer func() {
 		if recover() == nil {
 			t.Fatal("second Register of the same ID did not panic")
 		}
 	}()
-	Register(fake{"test-dup"})
+	Register(fake{id})
 }
 
 func TestLookupAndAllSorted(t *testing.T) {
-	Register(fake{"test-b"})
-	Register(fake{"test-a"})
-	if a, ok := Lookup("test-a"); !ok || a.ID() != "test-a" {
-		t.Fatal("Lookup(test-a) failed")
+	a, b := testID("a"), testID("b")
+	Register(fake{b})
+	Register(fake{a})
+	if got, ok := Lookup(a); !ok || got.ID() != a {
+		t.Fatalf("Lookup(%s) failed", a)
 	}
 	if _, ok := Lookup("nope"); ok {
 		t.Fatal("Lookup of an unregistered ID succeeded")
