@@ -62,7 +62,7 @@ func (s *State) eventHash(subject string, e *eventRec) [32]byte {
 	h := sha256.New()
 	var num [8]byte
 	h.Write([]byte{'E'})
-	for _, str := range []string{subject, kindNames[e.kind], e.place.id, s.regions.name(e.region), s.systems.name(e.system)} {
+	for _, str := range []string{subject, kindNames[e.kind], s.slot(e).id, s.regions.name(e.region), s.systems.name(e.system)} {
 		binary.BigEndian.PutUint64(num[:], uint64(len(str)))
 		h.Write(num[:])
 		h.Write([]byte(str))

@@ -17,8 +17,8 @@ import (
 // and time zone are not repeated here; answers that need them look the
 // event up in its subject's list.
 type visit struct {
-	start, end int64 // end == start for an open (instant) event
-	subject    string
+	start, end int64  // end == start for an open (instant) event
+	subject    uint32 // State.subjectList number: no pointer for the collector to follow
 	system     uint32
 	kind       uint8
 }
@@ -42,8 +42,8 @@ func (s *State) compareVisit(v *visit, k visitKey) int {
 	switch {
 	case v.start != k.start:
 		return cmpInt(v.start, k.start)
-	case v.subject != k.subject:
-		return strings.Compare(v.subject, k.subject)
+	case s.subjectList[v.subject].id != k.subject:
+		return strings.Compare(s.subjectList[v.subject].id, k.subject)
 	case kindNames[v.kind] != k.kind:
 		return strings.Compare(kindNames[v.kind], k.kind)
 	}
@@ -56,13 +56,15 @@ func (s *State) findVisit(pv *placeVisits, k visitKey) (int, bool) {
 }
 
 // indexEvent adds or updates the visit of a stored event.
-func (s *State) indexEvent(subject string, e *eventRec) {
-	pv := s.visits[e.place.id]
+func (s *State) indexEvent(ss *subjectState, e *eventRec) {
+	placeID := s.slot(e).id
+	pv := s.visits[placeID]
 	if pv == nil {
 		pv = &placeVisits{}
-		s.visits[e.place.id] = pv
+		s.visits[placeID] = pv
 	}
-	v := visit{start: e.start, end: eventLast(e), subject: subject, kind: e.kind, system: e.system}
+	subject := ss.id
+	v := visit{start: e.start, end: eventLast(e), subject: ss.num, kind: e.kind, system: e.system}
 	if d := v.end - v.start; d > pv.maxDur {
 		pv.maxDur = d
 	}
@@ -75,8 +77,9 @@ func (s *State) indexEvent(subject string, e *eventRec) {
 }
 
 // unindexEvent removes the visit of an event being purged.
-func (s *State) unindexEvent(subject string, e *eventRec) {
-	pv := s.visits[e.place.id]
+func (s *State) unindexEvent(ss *subjectState, e *eventRec) {
+	subject, placeID := ss.id, s.slot(e).id
+	pv := s.visits[placeID]
 	if pv == nil {
 		return
 	}
@@ -84,7 +87,7 @@ func (s *State) unindexEvent(subject string, e *eventRec) {
 		pv.visits = append(pv.visits[:i], pv.visits[i+1:]...)
 	}
 	if len(pv.visits) == 0 {
-		delete(s.visits, e.place.id)
+		delete(s.visits, placeID)
 	}
 }
 
@@ -174,13 +177,14 @@ func (f *FSM) Contacts(subject string, from, to time.Time, minOverlap time.Durat
 		if e.kind == kindCarrierCity || eventLast(e) < lo || e.start > hi {
 			continue
 		}
-		pv := s.visits[e.place.id]
+		slot := s.slot(e)
+		pv := s.visits[slot.id]
 		if pv == nil {
 			continue
 		}
 		eEnd := eventLast(e)
 		pv.overlapping(e.start, eEnd, func(v *visit) bool {
-			if v.subject == subject || v.kind == kindCarrierCity {
+			if v.subject == ss.num || v.kind == kindCarrierCity {
 				return true
 			}
 			start, end := max(e.start, v.start), min(eEnd, v.end)
@@ -188,14 +192,15 @@ func (f *FSM) Contacts(subject string, from, to time.Time, minOverlap time.Durat
 			if ov <= 0 || ov < int64(minOverlap) {
 				return true
 			}
-			k := seen{v.subject, e.place.id, start, end}
+			other := s.subjectList[v.subject].id
+			k := seen{other, slot.id, start, end}
 			if dup[k] {
 				return true
 			}
 			dup[k] = true
 			loc := zoneFor(e.offset)
 			out.Contacts = append(out.Contacts, Contact{
-				Subject: v.subject, Place: *e.place.cur, Kind: kindNames[v.kind],
+				Subject: other, Place: *slot.cur, Kind: kindNames[v.kind],
 				Start: time.Unix(0, start).In(loc), End: time.Unix(0, end).In(loc),
 				OverlapSeconds: ov / int64(time.Second),
 			})
@@ -270,9 +275,10 @@ func (f *FSM) Visitors(placeID string, from, to time.Time) (*Visitors, bool) {
 // public renders a visit, finding its event in the subject's list for the
 // record ID and the time zone it arrived in.
 func (s *State) public(placeID string, v *visit) Visit {
-	out := Visit{Subject: v.subject, Kind: kindNames[v.kind], Source: schema.Source{System: s.systems.name(v.system)}}
+	ss := s.subjectList[v.subject]
+	out := Visit{Subject: ss.id, Kind: kindNames[v.kind], Source: schema.Source{System: s.systems.name(v.system)}}
 	loc := zoneFor(0)
-	if ss := s.subjects[v.subject]; ss != nil {
+	{
 		if i, ok := s.findEvent(ss.events, eventKey{v.start, out.Kind, placeID, out.Source.System}); ok {
 			loc = zoneFor(ss.events[i].offset)
 			out.Source.RecordID = string(s.rid(&ss.events[i]))
@@ -329,7 +335,7 @@ func (f *FSM) Exposed(areaID string) (*Exposed, bool) {
 					return true // the window is half-open: [from, until)
 				}
 				pub := s.public(id, v)
-				out.Exposed = append(out.Exposed, Exposure{Subject: v.subject, Place: place, Kind: pub.Kind, Start: pub.Start, End: pub.End})
+				out.Exposed = append(out.Exposed, Exposure{Subject: pub.Subject, Place: place, Kind: pub.Kind, Start: pub.Start, End: pub.End})
 				return true
 			})
 		}

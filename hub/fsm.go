@@ -157,10 +157,17 @@ func (f *FSM) Snapshot() (*Snapshot, error) {
 		// while Apply interns more.
 		systems: s.systems.names[:len(s.systems.names):len(s.systems.names)],
 		rids:    s.rids[:len(s.rids):len(s.rids)],
-		regions: s.regions.names[:len(s.regions.names):len(s.regions.names)],
+		// Place numbers are reused after a sweep; keep the IDs as they are now.
+		placeIDs: make([]string, len(s.placeList)),
+		regions:  s.regions.names[:len(s.regions.names):len(s.regions.names)],
 	}
 	for k, v := range s.subjects {
 		snap.subjects[k] = v
+	}
+	for i, slot := range s.placeList {
+		if slot != nil {
+			snap.placeIDs[i] = slot.id
+		}
 	}
 	for k, v := range s.places {
 		snap.places[k] = v.cur
@@ -194,6 +201,7 @@ type Snapshot struct {
 	systems    []string
 	regions    []string
 	rids       []byte
+	placeIDs   []string
 }
 
 // snapshotLine is one line of the snapshot stream; exactly one field is set.
@@ -243,7 +251,7 @@ func (sn *Snapshot) Persist(w io.Writer) error {
 		for i := range ss.events {
 			e := &ss.events[i]
 			line.Events = append(line.Events, snapshotEvent{
-				Start: e.start, End: e.end, Offset: e.offset, Kind: kindNames[e.kind], Place: e.place.id,
+				Start: e.start, End: e.end, Offset: e.offset, Kind: kindNames[e.kind], Place: sn.placeIDs[e.place],
 				Region: sn.regions[e.region], System: sn.systems[e.system],
 				RecordID: string(sn.rids[e.ridOff : e.ridOff+uint32(e.ridLen)]),
 			})
@@ -331,6 +339,7 @@ func (f *FSM) Restore(r io.Reader) error {
 
 func (s *State) restoreSubject(line *snapshotSubject) error {
 	ss := &subjectState{id: line.ID, gen: s.gen, statuses: line.Statuses}
+	s.numberSubject(ss)
 	for i := range ss.statuses {
 		s.digest.add(statusHash(&ss.statuses[i]))
 	}
@@ -345,14 +354,14 @@ func (s *State) restoreSubject(line *snapshotSubject) error {
 		if !ok {
 			return fmt.Errorf("subject %s: event of unknown kind %q", line.ID, e.Kind)
 		}
-		ss.events[i] = eventRec{start: e.Start, end: e.End, offset: e.Offset, kind: kind, place: p,
+		ss.events[i] = eventRec{start: e.Start, end: e.End, offset: e.Offset, kind: kind, place: p.idx,
 			region: s.regions.code(e.Region), system: s.systems.code(e.System)}
 		ss.events[i].ridOff, ss.events[i].ridLen = s.storeRID(e.RecordID)
 		if i > 0 && s.compareEventKey(&ss.events[i-1], s.keyOf(&ss.events[i])) >= 0 {
 			return fmt.Errorf("subject %s: events out of order", line.ID)
 		}
 		s.digest.add(s.eventHash(line.ID, &ss.events[i]))
-		s.indexEvent(ss.id, &ss.events[i])
+		s.indexEvent(ss, &ss.events[i])
 	}
 	s.counts.events += len(ss.events)
 	s.subjects[line.ID] = ss

@@ -478,6 +478,13 @@ func TestRecordIDArenaCompactsAtSweepWithoutDisturbingSnapshots(t *testing.T) {
 			t.Fatalf("event %d record ID %q, want %q", i, e.Source.RecordID, keep[i].Source.RecordID)
 		}
 	}
+	// New places take the numbers the purged ones freed.
+	var reuse []schema.Event
+	for i := 0; i < 20; i++ {
+		e := event(subj(9), fmt.Sprintf("R%d", i), "330106", at(31, 13), 10)
+		reuse = append(reuse, e)
+	}
+	h.apply(at(31, 14), RecordsCommand{Events: reuse})
 	// The snapshot taken before the sweep still writes what it captured.
 	var after bytes.Buffer
 	if err := snap.Persist(&after); err != nil {
@@ -488,6 +495,7 @@ func TestRecordIDArenaCompactsAtSweepWithoutDisturbingSnapshots(t *testing.T) {
 	}
 	fresh := newHarness(t)
 	fresh.apply(at(20, 10), RecordsCommand{Events: keep})
+	fresh.apply(at(31, 14), RecordsCommand{Events: reuse})
 	if _, a := h.f.Digest(); func() string { _, d := fresh.f.Digest(); return d }() != a {
 		t.Fatal("digest after compaction differs from a state that only saw the kept events")
 	}

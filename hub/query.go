@@ -101,13 +101,13 @@ func (s *State) riskVisits(ss *subjectState, now time.Time) []Reason {
 			if a.Level != schema.RiskMedium && a.Level != schema.RiskHigh {
 				continue
 			}
-			if !schema.ContainsRegion(a.Region, e.place.cur.Region) {
+			if !schema.ContainsRegion(a.Region, s.slot(e).cur.Region) {
 				continue
 			}
 			if eventLast(e) < a.From.UnixNano() || (!a.Until.IsZero() && e.start >= a.Until.UnixNano()) {
 				continue
 			}
-			out = append(out, Reason{Code: schema.ReasonVisitedRiskArea, Region: e.place.cur.Region, At: time.Unix(0, e.start).In(zoneFor(e.offset))})
+			out = append(out, Reason{Code: schema.ReasonVisitedRiskArea, Region: s.slot(e).cur.Region, At: time.Unix(0, e.start).In(zoneFor(e.offset))})
 			break
 		}
 	}
@@ -160,9 +160,10 @@ func (f *FSM) Trajectory(subject string, from, to time.Time) (*Trajectory, bool)
 		}
 		ev := f.state.event(subject, e)
 		out.Events = append(out.Events, ev)
-		city := schema.Prefecture(e.place.cur.Region)
+		region := f.state.slot(e).cur.Region
+		city := schema.Prefecture(region)
 		if city == "" {
-			city = e.place.cur.Region[:min(6, len(e.place.cur.Region))]
+			city = region[:min(6, len(region))]
 		}
 		last := ev.Start
 		if !ev.End.IsZero() {

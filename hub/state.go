@@ -57,6 +57,12 @@ type State struct {
 	// more than half of it builds a new one (never rewriting the old, which
 	// a snapshot may still be reading).
 	rids []byte
+	// placeList and subjectList number places and subjects for the
+	// pointer-free events and visits; freed numbers are reused.
+	placeList    []*placeSlot
+	freePlaces   []uint32
+	subjectList  []*subjectState
+	freeSubjects []uint32
 	// Derived indexes (epi.go): visits by place ID, place IDs by region.
 	visits         map[string]*placeVisits
 	regionPlaces   map[string]map[string]bool
@@ -81,6 +87,10 @@ type counts struct {
 }
 
 type subjectState struct {
+	// num is the subject's position in State.subjectList, which the place
+	// index refers to: a number keeps the index free of pointers, so the
+	// collector never scans it.
+	num uint32
 	// id is the subject, shared by every index entry that names it so the
 	// 64 hex digits are stored once per subject, not once per event.
 	id       string
@@ -94,6 +104,7 @@ type subjectState struct {
 // cur, never the struct cur points to, so a snapshot can keep the old one.
 type placeSlot struct {
 	id  string
+	idx uint32 // position in State.placeList, which events refer to
 	cur *schema.Place
 	// seen is the number of the last sweep that found a live event here.
 	seen int64
@@ -103,8 +114,8 @@ type placeSlot struct {
 // original UTC offset, the place interned, the kind in a byte, the source
 // system and reporting region as atom codes.
 type eventRec struct {
-	start, end int64 // end 0 when open
-	place      *placeSlot
+	start, end int64  // end 0 when open
+	place      uint32 // index into State.placeList; no pointer, so event arrays are not scanned by the collector
 	// The source record ID lives in the state's record-ID arena.
 	ridOff uint32
 	ridLen uint16
@@ -205,11 +216,13 @@ func (s *State) subjectForWrite(subject string) *subjectState {
 	if ss == nil {
 		subject = strings.Clone(subject) // not a view into a command's bytes
 		ss = &subjectState{id: subject, gen: s.gen}
+		s.numberSubject(ss)
 		s.subjects[subject] = ss
 		return ss
 	}
 	if ss.gen < s.gen {
-		cp := &subjectState{id: ss.id, gen: s.gen}
+		cp := &subjectState{id: ss.id, num: ss.num, gen: s.gen}
+		s.subjectList[ss.num] = cp
 		cp.statuses = append([]schema.Status(nil), ss.statuses...)
 		cp.events = append([]eventRec(nil), ss.events...)
 		s.subjects[subject] = cp
@@ -264,6 +277,14 @@ func (s *State) internPlace(p schema.Place) *placeSlot {
 	}
 	if slot == nil {
 		slot = &placeSlot{id: p.ID}
+		if n := len(s.freePlaces); n > 0 {
+			slot.idx = s.freePlaces[n-1]
+			s.freePlaces = s.freePlaces[:n-1]
+			s.placeList[slot.idx] = slot
+		} else {
+			slot.idx = uint32(len(s.placeList))
+			s.placeList = append(s.placeList, slot)
+		}
 		s.places[p.ID] = slot
 	} else {
 		s.digest.remove(placeHash(slot.cur))
@@ -284,7 +305,7 @@ type eventKey struct {
 }
 
 func (s *State) keyOf(e *eventRec) eventKey {
-	return eventKey{e.start, kindNames[e.kind], e.place.id, s.systems.name(e.system)}
+	return eventKey{e.start, kindNames[e.kind], s.slot(e).id, s.systems.name(e.system)}
 }
 
 func (s *State) compareEventKey(a *eventRec, k eventKey) int {
@@ -293,8 +314,8 @@ func (s *State) compareEventKey(a *eventRec, k eventKey) int {
 		return cmpInt(a.start, k.start)
 	case kindNames[a.kind] != k.kind:
 		return strings.Compare(kindNames[a.kind], k.kind)
-	case a.place.id != k.placeID:
-		return strings.Compare(a.place.id, k.placeID)
+	case s.slot(a).id != k.placeID:
+		return strings.Compare(s.slot(a).id, k.placeID)
 	}
 	return strings.Compare(s.systems.name(a.system), k.system)
 }
@@ -338,20 +359,20 @@ func (s *State) mergeEvent(e *schema.Event) bool {
 		s.digest.remove(s.eventHash(e.Subject, old))
 		old.end = end
 		s.digest.add(s.eventHash(e.Subject, old))
-		s.indexEvent(ss.id, old)
+		s.indexEvent(ss, old)
 		return true
 	}
 	_, off := e.Start.Zone()
 	rec := eventRec{
 		start: start, end: end, offset: int32(off),
-		kind: kind, place: s.internPlace(e.Place), region: s.regions.code(e.Region),
+		kind: kind, place: s.internPlace(e.Place).idx, region: s.regions.code(e.Region),
 		system: s.systems.code(e.Source.System),
 	}
 	rec.ridOff, rec.ridLen = s.storeRID(e.Source.RecordID)
 	ss.events = insertAt(ss.events, i, rec)
 	s.counts.events++
 	s.digest.add(s.eventHash(e.Subject, &rec))
-	s.indexEvent(ss.id, &rec)
+	s.indexEvent(ss, &rec)
 	return true
 }
 
@@ -411,7 +432,7 @@ func (s *State) sweep(now time.Time) {
 	for subject, cur := range s.subjects {
 		for i := range cur.events {
 			if eventLast(&cur.events[i]) >= cutoff {
-				cur.events[i].place.seen = day
+				s.slot(&cur.events[i]).seen = day
 			}
 		}
 		expired := 0
@@ -433,7 +454,7 @@ func (s *State) sweep(now time.Time) {
 		for i := range ss.events {
 			if eventLast(&ss.events[i]) < cutoff {
 				s.digest.remove(s.eventHash(subject, &ss.events[i]))
-				s.unindexEvent(subject, &ss.events[i])
+				s.unindexEvent(ss, &ss.events[i])
 				s.counts.events--
 				continue
 			}
@@ -452,8 +473,25 @@ func (s *State) sweep(now time.Time) {
 		ss.statuses = sts
 		if len(ss.events) == 0 && len(ss.statuses) == 0 {
 			delete(s.subjects, subject)
+			s.subjectList[ss.num] = nil
+			s.freeSubjects = append(s.freeSubjects, ss.num)
 		}
 	}
+}
+
+// slot returns the place of an event.
+func (s *State) slot(e *eventRec) *placeSlot { return s.placeList[e.place] }
+
+// numberSubject gives a new subject a number, reusing a freed one.
+func (s *State) numberSubject(ss *subjectState) {
+	if n := len(s.freeSubjects); n > 0 {
+		ss.num = s.freeSubjects[n-1]
+		s.freeSubjects = s.freeSubjects[:n-1]
+		s.subjectList[ss.num] = ss
+		return
+	}
+	ss.num = uint32(len(s.subjectList))
+	s.subjectList = append(s.subjectList, ss)
 }
 
 // storeRID appends a record ID to the arena.
@@ -504,6 +542,8 @@ func (s *State) sweepRest(cutoff, day int64) {
 			s.digest.remove(placeHash(p.cur))
 			s.unindexPlace(p)
 			delete(s.places, id)
+			s.placeList[p.idx] = nil
+			s.freePlaces = append(s.freePlaces, p.idx)
 		}
 	}
 	for id, a := range s.riskAreas {
@@ -565,7 +605,7 @@ func (s *State) event(subject string, e *eventRec) schema.Event {
 		Subject: subject,
 		Region:  s.regions.name(e.region),
 		Kind:    kindNames[e.kind],
-		Place:   *e.place.cur,
+		Place:   *s.slot(e).cur,
 		Start:   time.Unix(0, e.start).In(loc),
 		Source:  schema.Source{System: s.systems.name(e.system), RecordID: string(s.rid(e))},
 	}
