@@ -387,16 +387,25 @@ func chunk(b *schema.Batch, format string, rejected []Rejection, n int) []*Recor
 	return out
 }
 
-func validSubject(s string) bool {
-	if len(s) != 64 {
-		return false
+// subjectOf reads the {subject} path value, answering 400 when it is not a
+// pseudonym.
+func subjectOf(w http.ResponseWriter, r *http.Request) (string, bool) {
+	subject := r.PathValue("subject")
+	if !schema.IsSubject(subject) {
+		writeError(w, http.StatusBadRequest, "bad_request", "subject must be 64 lowercase hex digits (see POST /v1/subjects)")
+		return "", false
 	}
-	for i := 0; i < len(s); i++ {
-		if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f') {
-			return false
-		}
+	return subject, true
+}
+
+// windowOf reads ?from= and ?to=, answering 400 when they do not parse.
+func windowOf(w http.ResponseWriter, r *http.Request) (from, to time.Time, ok bool) {
+	from, to, err := parseWindow(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return from, to, false
 	}
-	return true
+	return from, to, true
 }
 
 // consistent prepares a read at the requested consistency. For
@@ -440,12 +449,8 @@ func (s *Server) consistent(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
-	subject := r.PathValue("subject")
-	if !validSubject(subject) {
-		writeError(w, http.StatusBadRequest, "bad_request", "subject must be 64 lowercase hex digits (see POST /v1/subjects)")
-		return
-	}
-	if !s.consistent(w, r) {
+	subject, ok := subjectOf(w, r)
+	if !ok || !s.consistent(w, r) {
 		return
 	}
 	st, ok := s.cfg.FSM.Status(subject, s.cfg.Now())
@@ -496,14 +501,12 @@ func parseWindow(r *http.Request) (from, to time.Time, err error) {
 }
 
 func (s *Server) handleTrajectory(w http.ResponseWriter, r *http.Request) {
-	subject := r.PathValue("subject")
-	if !validSubject(subject) {
-		writeError(w, http.StatusBadRequest, "bad_request", "subject must be 64 lowercase hex digits")
+	subject, ok := subjectOf(w, r)
+	if !ok {
 		return
 	}
-	from, to, err := parseWindow(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+	from, to, ok := windowOf(w, r)
+	if !ok {
 		return
 	}
 	if !s.consistent(w, r) {
@@ -562,18 +565,17 @@ func exportFormat(w http.ResponseWriter, r *http.Request) (string, bool) {
 const DefaultMinOverlap = 15 * time.Minute
 
 func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) {
-	subject := r.PathValue("subject")
-	if !validSubject(subject) {
-		writeError(w, http.StatusBadRequest, "bad_request", "subject must be 64 lowercase hex digits")
+	subject, ok := subjectOf(w, r)
+	if !ok {
 		return
 	}
-	from, to, err := parseWindow(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+	from, to, ok := windowOf(w, r)
+	if !ok {
 		return
 	}
 	minOverlap := DefaultMinOverlap
 	if v := r.URL.Query().Get("min_overlap"); v != "" {
+		var err error
 		if minOverlap, err = time.ParseDuration(v); err != nil || minOverlap < 0 {
 			writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("min_overlap %q: want a duration such as 15m", v))
 			return
@@ -599,12 +601,8 @@ func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleVisitors(w http.ResponseWriter, r *http.Request) {
-	from, to, err := parseWindow(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
-		return
-	}
-	if !s.consistent(w, r) {
+	from, to, ok := windowOf(w, r)
+	if !ok || !s.consistent(w, r) {
 		return
 	}
 	v, ok := s.cfg.FSM.Visitors(r.PathValue("place"), from, to)

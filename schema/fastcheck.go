@@ -21,7 +21,7 @@ import (
 // a microsecond.
 
 func fastStatus(s *Status) bool {
-	if !fastSubject(s.Subject) || !fastRegion(s.Region) || !fastSource(s.Source) {
+	if !IsSubject(s.Subject) || !fastRegion(s.Region) || !fastSource(s.Source) {
 		return false
 	}
 	switch s.Color {
@@ -65,7 +65,7 @@ func fastStatus(s *Status) bool {
 }
 
 func fastEvent(e *Event) bool {
-	if !fastSubject(e.Subject) || !fastRegion(e.Region) || !fastSource(e.Source) {
+	if !IsSubject(e.Subject) || !fastRegion(e.Region) || !fastSource(e.Source) {
 		return false
 	}
 	switch e.Kind {
@@ -97,7 +97,9 @@ func fastRiskArea(r *RiskArea) bool {
 
 func runes(s string) int { return utf8.RuneCountInString(s) }
 
-func fastSubject(s string) bool {
+// IsSubject reports whether s has the form of a subject: 64 lowercase hex
+// digits, as status.json's subject pattern states.
+func IsSubject(s string) bool {
 	if len(s) != 64 {
 		return false
 	}

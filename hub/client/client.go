@@ -130,17 +130,9 @@ func (c *Client) Subject(ctx context.Context, docType, docNumber string) (string
 // Trajectory returns a subject's events and city path over [from, to]
 // (zero bounds are open).
 func (c *Client) Trajectory(ctx context.Context, subject string, from, to time.Time) (*hub.Trajectory, error) {
-	q := url.Values{}
-	if !from.IsZero() {
-		q.Set("from", from.Format(time.RFC3339))
-	}
-	if !to.IsZero() {
-		q.Set("to", to.Format(time.RFC3339))
-	}
+	q := window(from, to)
 	path := "/v1/trajectory/" + url.PathEscape(subject)
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
+	path += query(q)
 	var out hub.Trajectory
 	err := c.do(ctx, http.MethodGet, path, nil, "", &out)
 	return &out, err
@@ -193,20 +185,12 @@ func (c *Client) Ready(ctx context.Context) error {
 // Contacts returns the subjects who shared a place with subject for at
 // least minOverlap (0 means the server's default, 15 minutes).
 func (c *Client) Contacts(ctx context.Context, subject string, from, to time.Time, minOverlap time.Duration) (*hub.Contacts, error) {
-	q := url.Values{}
-	if !from.IsZero() {
-		q.Set("from", from.Format(time.RFC3339))
-	}
-	if !to.IsZero() {
-		q.Set("to", to.Format(time.RFC3339))
-	}
+	q := window(from, to)
 	if minOverlap > 0 {
 		q.Set("min_overlap", minOverlap.String())
 	}
 	path := "/v1/contacts/" + url.PathEscape(subject)
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
+	path += query(q)
 	var out hub.Contacts
 	err := c.do(ctx, http.MethodGet, path, nil, "", &out)
 	return &out, err
@@ -214,18 +198,30 @@ func (c *Client) Contacts(ctx context.Context, subject string, from, to time.Tim
 
 // Visitors returns the visits at a place over [from, to].
 func (c *Client) Visitors(ctx context.Context, place string, from, to time.Time) (*hub.Visitors, error) {
-	q := url.Values{}
-	if !from.IsZero() {
-		q.Set("from", from.Format(time.RFC3339))
-	}
-	if !to.IsZero() {
-		q.Set("to", to.Format(time.RFC3339))
-	}
+	q := window(from, to)
 	path := "/v1/places/" + url.PathEscape(place) + "/visitors"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
+	path += query(q)
 	var out hub.Visitors
 	err := c.do(ctx, http.MethodGet, path, nil, "", &out)
 	return &out, err
+}
+
+// window is the query of a time window; zero bounds are left out (open).
+func window(from, to time.Time) url.Values {
+	q := url.Values{}
+	if !from.IsZero() {
+		q.Set("from", from.Format(time.RFC3339Nano))
+	}
+	if !to.IsZero() {
+		q.Set("to", to.Format(time.RFC3339Nano))
+	}
+	return q
+}
+
+// query renders q as a URL query, empty when there is nothing to ask.
+func query(q url.Values) string {
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + q.Encode()
 }
