@@ -1,19 +1,14 @@
 package all_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
-	"math/big"
 	"testing"
 	"time"
 
 	"github.com/codefed/codefed/adapters"
 	"github.com/codefed/codefed/adapters/adaptertest"
 	_ "github.com/codefed/codefed/adapters/all"
+	"github.com/codefed/codefed/adapters/eudcc"
 )
 
 // TestEveryFormatSamplesEncodesAndDecodes checks, for every registered
@@ -21,18 +16,10 @@ import (
 // simulators) encode and decode back without a rejected record.
 func TestEveryFormatSamplesEncodesAndDecodes(t *testing.T) {
 	now := time.Date(2022, 1, 15, 12, 0, 0, 0, adapters.Beijing)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, cert, err := eudcc.NewSigner("test DSC", "DE", now.AddDate(0, -1, 0), now.AddDate(1, 0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test DSC", Country: []string{"DE"}},
-		NotBefore: now.AddDate(0, -1, 0), NotAfter: now.AddDate(1, 0, 0),
-		UnknownExtKeyUsage: []asn1.ObjectIdentifier{{1, 3, 6, 1, 4, 1, 1847, 2021, 1, 1}, {1, 3, 6, 1, 4, 1, 1847, 2021, 1, 2}, {1, 3, 6, 1, 4, 1, 1847, 2021, 1, 3}}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
 	if n := len(adapters.All()); n < 12 {
 		t.Fatalf("%d formats registered, want 12", n)
 	}

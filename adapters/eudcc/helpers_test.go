@@ -24,9 +24,9 @@ import (
 
 // EKU object identifiers of the HCERT specification and their early arc.
 var (
-	ekuTest          = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 1847, 2021, 1, 1}
-	ekuVaccination   = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 1847, 2021, 1, 2}
-	ekuRecovery      = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 1847, 2021, 1, 3}
+	ekuTest          = keyUsageTest
+	ekuVaccination   = keyUsageVaccination
+	ekuRecovery      = keyUsageRecovery
 	ekuLegacyTest    = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 0, 1847, 2021, 1, 1}
 	ekuLegacyVaccine = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 0, 1847, 2021, 1, 2}
 )

@@ -7,15 +7,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
@@ -23,6 +18,7 @@ import (
 	"time"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/eudcc"
 	"github.com/codefed/codefed/hub/client"
 	"github.com/codefed/codefed/internal/node"
 	"github.com/codefed/codefed/schema"
@@ -107,7 +103,9 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		}
 		c.dir, c.ownDir = d, true
 	}
-	signer, cert, err := devSigner(cfg.Now)
+	// A throwaway EU DCC document signer, trusted by the dev nodes, so the
+	// eu-dcc adapter can be fed like any other.
+	signer, cert, err := eudcc.NewSigner("codefed dev DSC", "DE", cfg.Now.AddDate(0, -1, 0), cfg.Now.AddDate(1, 0, 0))
 	if err != nil {
 		return nil, err
 	}
@@ -152,29 +150,6 @@ func waitLeader(ctx context.Context, n *node.Node) error {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-}
-
-// devSigner makes a throwaway EU DCC document signer, trusted by the dev
-// nodes, so the eu-dcc adapter can be fed like any other.
-func devSigner(now time.Time) (*ecdsa.PrivateKey, *x509.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, err
-	}
-	var ekus []asn1.ObjectIdentifier
-	for _, last := range []int{1, 2, 3} { // test, vaccination, recovery
-		ekus = append(ekus, asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 1847, 2021, 1, last})
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "codefed dev DSC", Country: []string{"DE"}},
-		NotBefore: now.AddDate(0, -1, 0), NotAfter: now.AddDate(1, 0, 0), UnknownExtKeyUsage: ekus,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, nil, err
-	}
-	cert, err := x509.ParseCertificate(der)
-	return key, cert, err
 }
 
 // mainland formats share resident IDs, so travellers can move between them.

@@ -3,11 +3,7 @@ package node_test
 import (
 	"bytes"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/binary"
 	"encoding/json"
 	"encoding/pem"
@@ -15,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math/big"
 	mathrand "math/rand/v2"
 	"net"
 	"net/http"
@@ -40,6 +35,7 @@ import (
 
 	"github.com/codefed/codefed/adapters"
 	_ "github.com/codefed/codefed/adapters/all"
+	"github.com/codefed/codefed/adapters/eudcc"
 	"github.com/codefed/codefed/adapters/synth"
 	"github.com/codefed/codefed/hub"
 	"github.com/codefed/codefed/schema"
@@ -660,22 +656,11 @@ type dccSigner struct {
 	cert *x509.Certificate
 }
 
-// newDCCSigner makes a document signer certificate with the DCC key usages
-// (test, vaccination, recovery), valid around now.
+// newDCCSigner makes a document signer with the DCC key usages (test,
+// vaccination, recovery), valid around now.
 func newDCCSigner(t *testing.T, now time.Time, name string) dccSigner {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name, Country: []string{"DE"}},
-		NotBefore: now.AddDate(0, -1, 0), NotAfter: now.AddDate(1, 0, 0),
-		UnknownExtKeyUsage: []asn1.ObjectIdentifier{{1, 3, 6, 1, 4, 1, 1847, 2021, 1, 1}, {1, 3, 6, 1, 4, 1, 1847, 2021, 1, 2}, {1, 3, 6, 1, 4, 1, 1847, 2021, 1, 3}}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
+	key, cert, err := eudcc.NewSigner(name, "DE", now.AddDate(0, -1, 0), now.AddDate(1, 0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
