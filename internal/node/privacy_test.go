@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -27,8 +26,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/traditionalchinese"
@@ -37,6 +34,7 @@ import (
 	_ "github.com/codefed/codefed/adapters/all"
 	"github.com/codefed/codefed/adapters/eudcc"
 	"github.com/codefed/codefed/adapters/synth"
+	"github.com/codefed/codefed/federation"
 	"github.com/codefed/codefed/hub"
 	"github.com/codefed/codefed/schema"
 )
@@ -858,38 +856,9 @@ func rebuildSnapshot(t *testing.T, raftDB string) ([]byte, string) {
 	if err := os.WriteFile(cp, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	store, err := raftboltdb.New(raftboltdb.Options{Path: cp})
-	if err != nil {
-		t.Fatalf("open copy of %s: %v", raftDB, err)
-	}
-	defer store.Close()
-	first, err := store.FirstIndex()
-	if err != nil {
-		t.Fatal(err)
-	}
-	last, err := store.LastIndex()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if first > 1 {
-		t.Fatalf("%s starts at index %d: compacted after a snapshot, the log alone does not hold the state", raftDB, first)
-	}
 	fsm := hub.NewFSM(0)
-	for i := first; i <= last && i > 0; i++ {
-		var l raft.Log
-		if err := store.GetLog(i, &l); err != nil {
-			t.Fatalf("%s: log %d: %v", raftDB, i, err)
-		}
-		if l.Type != raft.LogCommand {
-			continue
-		}
-		now, cmds, app, err := decodeLogEnvelope(l.Data)
-		if err != nil {
-			t.Fatalf("%s: log %d: %v", raftDB, i, err)
-		}
-		if len(app) > 0 || cmds == 0 {
-			fsm.Apply(l.Index, now, app)
-		}
+	if _, err := federation.Replay(cp, fsm); err != nil {
+		t.Fatalf("replay %s: %v", raftDB, err)
 	}
 	snap, err := fsm.Snapshot()
 	if err != nil {
@@ -902,41 +871,6 @@ func rebuildSnapshot(t *testing.T, raftDB string) ([]byte, string) {
 	}
 	_, digest := fsm.Digest()
 	return out.Bytes(), digest
-}
-
-// decodeLogEnvelope reads a log entry as the federation layer writes it:
-// version byte 1, the proposer's clock (int64 Unix nanoseconds, big
-// endian), a uvarint count, then per command a kind byte, a uvarint length
-// and the bytes. It returns the clock, the number of commands and those of
-// kind 0, the state machine's.
-func decodeLogEnvelope(b []byte) (time.Time, int, [][]byte, error) {
-	if len(b) < 10 || b[0] != 1 {
-		return time.Time{}, 0, nil, errors.New("not a version 1 envelope")
-	}
-	now := time.Unix(0, int64(binary.BigEndian.Uint64(b[1:9]))).UTC()
-	b = b[9:]
-	n, k := binary.Uvarint(b)
-	if k <= 0 {
-		return time.Time{}, 0, nil, errors.New("bad command count")
-	}
-	b = b[k:]
-	var app [][]byte
-	for i := uint64(0); i < n; i++ {
-		if len(b) < 1 {
-			return time.Time{}, 0, nil, fmt.Errorf("command %d missing", i)
-		}
-		kind := b[0]
-		l, k := binary.Uvarint(b[1:])
-		if k <= 0 || l > uint64(len(b)-1-k) {
-			return time.Time{}, 0, nil, fmt.Errorf("command %d: bad length", i)
-		}
-		data := b[1+k : 1+k+int(l)]
-		if kind == 0 {
-			app = append(app, data)
-		}
-		b = b[1+k+int(l):]
-	}
-	return now, int(n), app, nil
 }
 
 // haystack is a place searched: a file, a process's output, an API answer.
