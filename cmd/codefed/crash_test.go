@@ -5,16 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/codefed/codefed/internal/agenttest"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -26,54 +23,18 @@ func TestKillAllAgentsLosesNoAcknowledgedRecord(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}
-	bin := filepath.Join(t.TempDir(), "codefed")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := agenttest.Build(t)
 	dir := t.TempDir()
-	type agent struct {
-		id, http, raft string
-		cmd            *exec.Cmd
-		log            *bytes.Buffer
+	var agents []*agenttest.Agent
+	for _, id := range []string{"a", "b", "c"} {
+		agents = append(agents, agenttest.New(t, bin, dir, id, "CODEFED_FEDERATION_KEY=crash-test-federation-key"))
 	}
-	agents := []*agent{{id: "a"}, {id: "b"}, {id: "c"}}
+	agents[0].Start(t, "--bootstrap")
+	agents[0].WaitReady(t, 20*time.Second)
+	agents[1].Start(t, "--join", agents[0].URL())
+	agents[2].Start(t, "--join", agents[0].URL())
 	for _, a := range agents {
-		a.http, a.raft = freePort(t), freePort(t)
-	}
-	start := func(a *agent, extra ...string) {
-		args := append([]string{"agent", "--node-id", a.id, "--http", a.http, "--raft", a.raft,
-			"--data", filepath.Join(dir, a.id)}, extra...)
-		a.log = &bytes.Buffer{}
-		a.cmd = exec.Command(bin, args...)
-		a.cmd.Env = append(os.Environ(), "CODEFED_FEDERATION_KEY=crash-test-federation-key")
-		a.cmd.Stdout, a.cmd.Stderr = a.log, a.log
-		if err := a.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	kill := func(a *agent) {
-		_ = a.cmd.Process.Signal(syscall.SIGKILL)
-		_ = a.cmd.Wait()
-	}
-	t.Cleanup(func() {
-		for _, a := range agents {
-			if a.cmd != nil && a.cmd.ProcessState == nil {
-				kill(a)
-			}
-		}
-		if t.Failed() {
-			for _, a := range agents {
-				t.Logf("agent %s output:\n%s", a.id, a.log)
-			}
-		}
-	})
-	start(agents[0], "--bootstrap")
-	waitReady(t, agents[0].http)
-	start(agents[1], "--join", "http://"+agents[0].http)
-	start(agents[2], "--join", "http://"+agents[0].http)
-	for _, a := range agents {
-		waitReady(t, a.http)
+		a.WaitReady(t, 20*time.Second)
 	}
 
 	// Writers: one per agent, each batch of 20 new subjects.
@@ -109,7 +70,7 @@ func TestKillAllAgentsLosesNoAcknowledgedRecord(t *testing.T) {
 					mu.Unlock()
 				}
 			}
-		}(a.http)
+		}(a.HTTP)
 	}
 	// Let the ingest run until a few hundred records are acknowledged,
 	// then kill every process at once, writers still going.
@@ -127,10 +88,10 @@ func TestKillAllAgentsLosesNoAcknowledgedRecord(t *testing.T) {
 		time.Sleep(10 * time.Millisecond) // poll interval
 	}
 	for _, a := range agents {
-		_ = a.cmd.Process.Signal(syscall.SIGKILL)
+		a.Signal(syscall.SIGKILL)
 	}
 	for _, a := range agents {
-		_ = a.cmd.Wait()
+		_ = a.Wait(time.Minute)
 	}
 	cancel()
 	wg.Wait()
@@ -140,20 +101,20 @@ func TestKillAllAgentsLosesNoAcknowledgedRecord(t *testing.T) {
 	t.Logf("%d records acknowledged before SIGKILL", len(want))
 
 	for _, a := range agents {
-		start(a)
+		a.Start(t)
 	}
 	for _, a := range agents {
-		waitReady(t, a.http)
+		a.WaitReady(t, 20*time.Second)
 	}
 	for _, a := range agents {
 		deadline := time.Now().Add(20 * time.Second)
 		for {
-			missing := missingSubjects(a.http, want)
+			missing := missingSubjects(a.HTTP, want)
 			if missing == 0 {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("agent %s lacks %d of %d acknowledged records after restart", a.id, missing, len(want))
+				t.Fatalf("agent %s lacks %d of %d acknowledged records after restart", a.ID, missing, len(want))
 			}
 			time.Sleep(50 * time.Millisecond) // poll interval
 		}
@@ -187,30 +148,4 @@ func missingSubjects(addr string, subjects []string) int {
 		}
 	}
 	return missing
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func waitReady(t *testing.T, addr string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://" + addr + "/v1/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond) // poll interval
-	}
-	t.Fatalf("agent on %s not ready within 20s", addr)
 }

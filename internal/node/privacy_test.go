@@ -11,11 +11,9 @@ import (
 	"io"
 	"io/fs"
 	mathrand "math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -36,6 +34,7 @@ import (
 	"github.com/codefed/codefed/adapters/synth"
 	"github.com/codefed/codefed/federation"
 	"github.com/codefed/codefed/hub"
+	"github.com/codefed/codefed/internal/agenttest"
 	"github.com/codefed/codefed/schema"
 )
 
@@ -52,10 +51,7 @@ func TestPrivacyNoRawDocumentOrNameLeavesTheAdapters(t *testing.T) {
 		t.Skip("starts real processes")
 	}
 	started := time.Now()
-	bin := filepath.Join(t.TempDir(), "codefed")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/codefed/codefed/cmd/codefed").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := agenttest.Build(t)
 	// Agents run on the wall clock: the people are sampled in the last few
 	// days so that retention keeps them, and every time is a whole second,
 	// which every format can carry.
@@ -93,7 +89,7 @@ func TestPrivacyNoRawDocumentOrNameLeavesTheAdapters(t *testing.T) {
 	// forms it looks for in a nested directory of a data directory, and
 	// check that each is found there.
 	planted := plantedNeedles(t, needles)
-	plantedPath := filepath.Join(agents[2].data, "planted", "canary.bin")
+	plantedPath := filepath.Join(agents[2].Data, "planted", "canary.bin")
 	var plantedBytes []byte
 	for _, n := range planted {
 		plantedBytes = append(append(plantedBytes, 0, '"'), n.value...)
@@ -169,7 +165,7 @@ func addFormatNeedles(t *testing.T, needles *needleSet, f *privacyFormat) {
 // ingestFormats posts every format's payloads to one agent, round robin,
 // so followers forward to the leader too, and returns how many records the
 // agents rejected.
-func ingestFormats(t *testing.T, rec *answerRecorder, agents []*privacyAgent, formats []*privacyFormat) int {
+func ingestFormats(t *testing.T, rec *answerRecorder, agents []*agenttest.Agent, formats []*privacyFormat) int {
 	t.Helper()
 	rejected := 0
 	for i, f := range formats {
@@ -236,7 +232,7 @@ func checkSubjects(t *testing.T, rec *answerRecorder, subjects *schema.Pseudonym
 // on the agent that ingested them (it has applied its writes), a few in
 // CSV and GeoJSON and one linearizable through another agent, and for the
 // visitors of every place they were seen at.
-func readBack(t *testing.T, rec *answerRecorder, subjects *schema.Pseudonymizer, agents []*privacyAgent, formats []*privacyFormat) {
+func readBack(t *testing.T, rec *answerRecorder, subjects *schema.Pseudonymizer, agents []*agenttest.Agent, formats []*privacyFormat) {
 	t.Helper()
 	for i, f := range formats {
 		id := f.adapter.ID()
@@ -274,7 +270,7 @@ func readBack(t *testing.T, rec *answerRecorder, subjects *schema.Pseudonymizer,
 
 // readClusterState reads what every agent answers about the whole state:
 // quarantine (which must hold every rejected record), metrics, membership.
-func readClusterState(t *testing.T, rec *answerRecorder, agents []*privacyAgent, rejected int) {
+func readClusterState(t *testing.T, rec *answerRecorder, agents []*agenttest.Agent, rejected int) {
 	t.Helper()
 	for _, a := range agents {
 		code, body := rec.call(t, a, http.MethodGet, "/v1/quarantine?limit=10000", nil)
@@ -282,14 +278,14 @@ func readClusterState(t *testing.T, rec *answerRecorder, agents []*privacyAgent,
 			Quarantine []json.RawMessage `json:"quarantine"`
 		}
 		if code != http.StatusOK || json.Unmarshal(body, &q) != nil {
-			t.Fatalf("agent %s: GET /v1/quarantine: HTTP %d", a.id, code)
+			t.Fatalf("agent %s: GET /v1/quarantine: HTTP %d", a.ID, code)
 		}
 		if len(q.Quarantine) < rejected {
-			t.Errorf("agent %s: %d records in quarantine, %d were rejected", a.id, len(q.Quarantine), rejected)
+			t.Errorf("agent %s: %d records in quarantine, %d were rejected", a.ID, len(q.Quarantine), rejected)
 		}
 		for _, path := range []string{"/metrics", "/v1/cluster", "/v1/regions", "/v1/risk-areas", "/v1/ready", "/v1/health"} {
 			if code, _ := rec.call(t, a, http.MethodGet, path, nil); code != http.StatusOK {
-				t.Errorf("agent %s: GET %s: HTTP %d", a.id, path, code)
+				t.Errorf("agent %s: GET %s: HTTP %d", a.ID, path, code)
 			}
 		}
 	}
@@ -298,20 +294,15 @@ func readClusterState(t *testing.T, rec *answerRecorder, agents []*privacyAgent,
 // stopAgents stops every agent with SIGTERM, as an operator would, so the
 // BoltDB files are closed and whatever an agent writes on the way out is on
 // disk and in its output.
-func stopAgents(t *testing.T, agents []*privacyAgent) {
+func stopAgents(t *testing.T, agents []*agenttest.Agent) {
 	t.Helper()
 	for _, a := range agents {
-		_ = a.cmd.Process.Signal(syscall.SIGTERM)
+		a.Signal(syscall.SIGTERM)
 	}
-	deadline := time.After(20 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for _, a := range agents {
-		select {
-		case <-a.exited:
-			if a.exitErr != nil {
-				t.Errorf("agent %s: exit after SIGTERM: %v", a.id, a.exitErr)
-			}
-		case <-deadline:
-			t.Fatalf("agent %s did not stop within 20s of SIGTERM", a.id)
+		if err := a.Wait(time.Until(deadline)); err != nil {
+			t.Errorf("agent %s: after SIGTERM: %v", a.ID, err)
 		}
 	}
 }
@@ -322,13 +313,13 @@ func stopAgents(t *testing.T, agents []*privacyAgent) {
 // minutes, and the agent has no flag to lower that, so the snapshot is
 // rebuilt from raft.db; its digest must be the cluster's, or the log was
 // not read as the node reads it.
-func leftovers(t *testing.T, dir string, agents []*privacyAgent, digest string) []haystack {
+func leftovers(t *testing.T, dir string, agents []*agenttest.Agent, digest string) []haystack {
 	t.Helper()
 	var out []haystack
 	var files []string
 	snapshots := 0
 	for _, a := range agents {
-		err := filepath.WalkDir(a.data, func(path string, d fs.DirEntry, err error) error {
+		err := filepath.WalkDir(a.Data, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err
 			}
@@ -348,12 +339,12 @@ func leftovers(t *testing.T, dir string, agents []*privacyAgent, digest string) 
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, haystack{"output of agent " + a.id, a.out.Bytes()})
-		snap, rebuilt := rebuildSnapshot(t, filepath.Join(a.data, "raft.db"))
+		out = append(out, haystack{"output of agent " + a.ID, a.Output()})
+		snap, rebuilt := rebuildSnapshot(t, filepath.Join(a.Data, "raft.db"))
 		if rebuilt != digest {
-			t.Errorf("agent %s: state rebuilt from raft.db has digest %s, the cluster's is %s", a.id, rebuilt, digest)
+			t.Errorf("agent %s: state rebuilt from raft.db has digest %s, the cluster's is %s", a.ID, rebuilt, digest)
 		}
-		out = append(out, haystack{"snapshot rebuilt from agent " + a.id + "'s raft log", snap})
+		out = append(out, haystack{"snapshot rebuilt from agent " + a.ID + "'s raft log", snap})
 	}
 	t.Logf("files searched: %s; snapshot files written by raft: %d", strings.Join(files, ", "), snapshots)
 	return out
@@ -363,7 +354,7 @@ func leftovers(t *testing.T, dir string, agents []*privacyAgent, digest string) 
 // the payloads that carry them.
 type privacyFormat struct {
 	adapter adapters.Adapter
-	node    *privacyAgent
+	node    *agenttest.Agent
 	// good decode without a rejection; bad are in a payload of rejected
 	// records: two with valid documents whose records are spoiled, and two
 	// with invalid documents.
@@ -683,57 +674,22 @@ func mustJSON(t *testing.T, v any) []byte {
 	return b
 }
 
-// privacyAgent is one `codefed agent` process.
-type privacyAgent struct {
-	id, http, data string
-	cmd            *exec.Cmd
-	out            *bytes.Buffer // read only once exited is closed
-	exited         chan struct{}
-	exitErr        error
-}
-
-func startPrivacyCluster(t *testing.T, bin, dir, key, trustFile string) []*privacyAgent {
+func startPrivacyCluster(t *testing.T, bin, dir, key, trustFile string) []*agenttest.Agent {
 	t.Helper()
-	var agents []*privacyAgent
-	t.Cleanup(func() {
-		for _, a := range agents {
-			select {
-			case <-a.exited:
-			default:
-				_ = a.cmd.Process.Signal(syscall.SIGKILL)
-				<-a.exited
-			}
-			if t.Failed() {
-				t.Logf("agent %s output:\n%s", a.id, a.out)
-			}
-		}
-	})
-	var leader string
+	var agents []*agenttest.Agent
 	for _, id := range []string{"a", "b", "c"} {
-		a := &privacyAgent{id: id, http: freeAddr(t), data: filepath.Join(dir, id), out: &bytes.Buffer{}, exited: make(chan struct{})}
-		args := []string{"agent", "--node-id", id, "--http", a.http, "--raft", freeAddr(t), "--data", a.data, "--trust", trustFile}
-		if leader == "" {
-			args = append(args, "--bootstrap")
-			leader = "http://" + a.http
+		a := agenttest.New(t, bin, dir, id, "CODEFED_FEDERATION_KEY="+key)
+		if len(agents) == 0 {
+			a.Start(t, "--trust", trustFile, "--bootstrap")
 		} else {
-			args = append(args, "--join", leader)
+			a.Start(t, "--trust", trustFile, "--join", agents[0].URL())
 		}
-		a.cmd = exec.Command(bin, args...)
-		a.cmd.Env = append(os.Environ(), "CODEFED_FEDERATION_KEY="+key)
-		a.cmd.Stdout, a.cmd.Stderr = a.out, a.out
-		if err := a.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func() {
-			a.exitErr = a.cmd.Wait()
-			close(a.exited)
-		}()
+		a.WaitReady(t, 30*time.Second)
 		agents = append(agents, a)
-		waitAgentReady(t, a)
 	}
 	eventually(t, 30*time.Second, "three members", func() error {
 		for _, a := range agents {
-			resp, err := http.Get("http://" + a.http + "/v1/cluster")
+			resp, err := http.Get(a.URL() + "/v1/cluster")
 			if err != nil {
 				return err
 			}
@@ -746,7 +702,7 @@ func startPrivacyCluster(t *testing.T, bin, dir, key, trustFile string) []*priva
 				return err
 			}
 			if len(c.Members) != 3 {
-				return fmt.Errorf("agent %s sees %d members", a.id, len(c.Members))
+				return fmt.Errorf("agent %s sees %d members", a.ID, len(c.Members))
 			}
 		}
 		return nil
@@ -754,39 +710,9 @@ func startPrivacyCluster(t *testing.T, bin, dir, key, trustFile string) []*priva
 	return agents
 }
 
-func waitAgentReady(t *testing.T, a *privacyAgent) {
-	t.Helper()
-	eventually(t, 30*time.Second, "agent "+a.id+" ready", func() error {
-		select {
-		case <-a.exited:
-			t.Fatalf("agent %s exited: %v\n%s", a.id, a.exitErr, a.out)
-		default:
-		}
-		resp, err := http.Get("http://" + a.http + "/v1/ready")
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("HTTP %d", resp.StatusCode)
-		}
-		return nil
-	})
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // waitConverged waits until every agent has applied the same state and
 // returns its digest.
-func waitConverged(t *testing.T, rec *answerRecorder, agents []*privacyAgent) string {
+func waitConverged(t *testing.T, rec *answerRecorder, agents []*agenttest.Agent) string {
 	t.Helper()
 	var digest string
 	eventually(t, 30*time.Second, "replicas converge", func() error {
@@ -801,12 +727,12 @@ func waitConverged(t *testing.T, rec *answerRecorder, agents []*privacyAgent) st
 				Digest string `json:"digest"`
 			}
 			if code != http.StatusOK || json.Unmarshal(body, &d) != nil {
-				return fmt.Errorf("agent %s: HTTP %d", a.id, code)
+				return fmt.Errorf("agent %s: HTTP %d", a.ID, code)
 			}
 			if i == 0 {
 				first = d
 			} else if d != first {
-				return fmt.Errorf("agent %s at %d/%s, agent %s at %d/%s", a.id, d.Index, d.Digest, agents[0].id, first.Index, first.Digest)
+				return fmt.Errorf("agent %s at %d/%s, agent %s at %d/%s", a.ID, d.Index, d.Digest, agents[0].ID, first.Index, first.Digest)
 			}
 		}
 		digest = first.Digest
@@ -822,24 +748,24 @@ type answerRecorder struct {
 	answers []haystack
 }
 
-func (r *answerRecorder) call(t *testing.T, a *privacyAgent, method, path string, body []byte) (int, []byte) {
+func (r *answerRecorder) call(t *testing.T, a *agenttest.Agent, method, path string, body []byte) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, "http://"+a.http+path, bytes.NewReader(body))
+	req, err := http.NewRequest(method, "http://"+a.HTTP+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp, err := r.client.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s on agent %s: %v", method, path, a.id, err)
+		t.Fatalf("%s %s on agent %s: %v", method, path, a.ID, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("%s %s on agent %s: %v", method, path, a.id, err)
+		t.Fatalf("%s %s on agent %s: %v", method, path, a.ID, err)
 	}
 	var head bytes.Buffer
 	_ = resp.Header.Write(&head)
-	r.answers = append(r.answers, haystack{fmt.Sprintf("answer to %s %s on agent %s", method, path, a.id), append(head.Bytes(), b...)})
+	r.answers = append(r.answers, haystack{fmt.Sprintf("answer to %s %s on agent %s", method, path, a.ID), append(head.Bytes(), b...)})
 	return resp.StatusCode, b
 }
 
