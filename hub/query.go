@@ -150,12 +150,13 @@ func (f *FSM) Trajectory(subject string, from, to time.Time) (*Trajectory, bool)
 		return nil, false
 	}
 	out := &Trajectory{Subject: subject, Events: []schema.Event{}, Cities: []CityVisit{}, Index: f.state.index}
+	lo, hi := windowNanos(from, to)
 	for i := range ss.events {
 		e := &ss.events[i]
-		if !from.IsZero() && eventLast(e) < from.UnixNano() {
+		if eventLast(e) < lo {
 			continue
 		}
-		if !to.IsZero() && e.start > to.UnixNano() {
+		if e.start > hi {
 			break // events are sorted by start
 		}
 		ev := f.state.event(subject, e)

@@ -47,8 +47,33 @@ func resolveSubject(ctx context.Context, c *client.Client, args []string, docTyp
 	return c.Subject(ctx, docType, docNumber)
 }
 
+// subjectArgs are the flags of the commands about one subject: SUBJECT or
+// a document to resolve, and for some a time window.
+type subjectArgs struct {
+	docType, docNumber, from, to string
+}
+
+func (q *subjectArgs) register(cmd *cobra.Command, window bool) {
+	cmd.Flags().StringVar(&q.docType, "doc-type", "", "document type, to look up by document instead of pseudonym")
+	cmd.Flags().StringVar(&q.docNumber, "doc-number", "", "document number (sent to the server to be pseudonymised)")
+	if window {
+		cmd.Flags().StringVar(&q.from, "from", "", "window start, RFC 3339")
+		cmd.Flags().StringVar(&q.to, "to", "", "window end, RFC 3339")
+	}
+}
+
+// resolve parses the window and returns the subject, asking the server to
+// pseudonymise a document when one was given instead.
+func (q *subjectArgs) resolve(ctx context.Context, c *client.Client, args []string) (subject string, from, to time.Time, err error) {
+	if from, to, err = parseWindowFlags(q.from, q.to); err != nil {
+		return "", from, to, err
+	}
+	subject, err = resolveSubject(ctx, c, args, q.docType, q.docNumber)
+	return subject, from, to, err
+}
+
 func newStatusCmd() *cobra.Command {
-	var docType, docNumber string
+	var q subjectArgs
 	var linearizable, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status [SUBJECT]",
@@ -58,18 +83,16 @@ func newStatusCmd() *cobra.Command {
 		Args: cobra.MaximumNArgs(1),
 	}
 	addr := addrFlag(cmd)
-	cmd.Flags().StringVar(&docType, "doc-type", "", "document type, to look up by document instead of pseudonym")
-	cmd.Flags().StringVar(&docNumber, "doc-number", "", "document number (sent to the server to be pseudonymised)")
+	q.register(cmd, false)
 	cmd.Flags().BoolVar(&linearizable, "linearizable", false, "confirm with the leader that the answer is current")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the API's JSON answer")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		c := client.New(*addr, nil)
-		ctx := cmd.Context()
-		subject, err := resolveSubject(ctx, c, args, docType, docNumber)
+		subject, _, _, err := q.resolve(cmd.Context(), c, args)
 		if err != nil {
 			return err
 		}
-		st, err := c.Status(ctx, subject, linearizable)
+		st, err := c.Status(cmd.Context(), subject, linearizable)
 		if err != nil {
 			return err
 		}
@@ -94,24 +117,17 @@ func newStatusCmd() *cobra.Command {
 }
 
 func newTrajectoryCmd() *cobra.Command {
-	var docType, docNumber, from, to string
+	var q subjectArgs
 	cmd := &cobra.Command{
 		Use:   "trajectory [SUBJECT]",
 		Short: "Print a subject's events and city-level path as JSON",
 		Args:  cobra.MaximumNArgs(1),
 	}
 	addr := addrFlag(cmd)
-	cmd.Flags().StringVar(&docType, "doc-type", "", "document type, to look up by document")
-	cmd.Flags().StringVar(&docNumber, "doc-number", "", "document number")
-	cmd.Flags().StringVar(&from, "from", "", "window start, RFC 3339")
-	cmd.Flags().StringVar(&to, "to", "", "window end, RFC 3339")
+	q.register(cmd, true)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		f, t, err := parseWindowFlags(from, to)
-		if err != nil {
-			return err
-		}
 		c := client.New(*addr, nil)
-		subject, err := resolveSubject(cmd.Context(), c, args, docType, docNumber)
+		subject, f, t, err := q.resolve(cmd.Context(), c, args)
 		if err != nil {
 			return err
 		}
@@ -125,7 +141,8 @@ func newTrajectoryCmd() *cobra.Command {
 }
 
 func newContactsCmd() *cobra.Command {
-	var docType, docNumber, from, to, format string
+	var q subjectArgs
+	var format string
 	var minOverlap time.Duration
 	cmd := &cobra.Command{
 		Use:   "contacts [SUBJECT]",
@@ -136,19 +153,12 @@ longest overlap first. City-level itinerary-card events never make a contact.`,
 		Args: cobra.MaximumNArgs(1),
 	}
 	addr := addrFlag(cmd)
-	cmd.Flags().StringVar(&docType, "doc-type", "", "document type, to look up by document")
-	cmd.Flags().StringVar(&docNumber, "doc-number", "", "document number")
-	cmd.Flags().StringVar(&from, "from", "", "window start, RFC 3339")
-	cmd.Flags().StringVar(&to, "to", "", "window end, RFC 3339")
+	q.register(cmd, true)
 	cmd.Flags().DurationVar(&minOverlap, "min-overlap", 15*time.Minute, "minimum overlap")
 	cmd.Flags().StringVar(&format, "format", "table", "table or json")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		f, t, err := parseWindowFlags(from, to)
-		if err != nil {
-			return err
-		}
 		c := client.New(*addr, nil)
-		subject, err := resolveSubject(cmd.Context(), c, args, docType, docNumber)
+		subject, f, t, err := q.resolve(cmd.Context(), c, args)
 		if err != nil {
 			return err
 		}
