@@ -91,13 +91,14 @@ func (s *State) riskVisits(ss *subjectState, now time.Time) []Reason {
 	var out []Reason
 	lo := now.Add(-exposureWindow).UnixNano()
 	hi := now.UnixNano()
-	areas := s.sortedRiskAreas()
+	// Map order does not matter here: a reason names the event, not the
+	// area it matched, and no sorting belongs on the status read path.
 	for i := range ss.events {
 		e := &ss.events[i]
 		if eventLast(e) < lo || e.start > hi {
 			continue
 		}
-		for _, a := range areas {
+		for _, a := range s.riskAreas {
 			if a.Level != schema.RiskMedium && a.Level != schema.RiskHigh {
 				continue
 			}
