@@ -52,6 +52,11 @@ func tagged(tag byte, v any) [32]byte {
 
 func statusHash(st *schema.Status) [32]byte { return tagged('S', st) }
 
+func (s *State) statusHash(subject string, r *statusRec) [32]byte {
+	st := s.status(subject, r)
+	return statusHash(&st)
+}
+
 func placeHash(p *schema.Place) [32]byte { return tagged('P', p) }
 
 func riskAreaHash(a *schema.RiskArea) [32]byte { return tagged('R', a) }
@@ -62,7 +67,7 @@ func (s *State) eventHash(subject string, e *eventRec) [32]byte {
 	h := sha256.New()
 	var num [8]byte
 	h.Write([]byte{'E'})
-	for _, str := range []string{subject, kindNames[e.kind], s.slot(e).id, s.regions.name(e.region), s.systems.name(e.system)} {
+	for _, str := range []string{subject, kindNames[e.kind], s.slot(e).id, s.sources.region(e.source), s.sources.system(e.source)} {
 		binary.BigEndian.PutUint64(num[:], uint64(len(str)))
 		h.Write(num[:])
 		h.Write([]byte(str))
@@ -71,7 +76,7 @@ func (s *State) eventHash(subject string, e *eventRec) [32]byte {
 	binary.BigEndian.PutUint64(num[:], uint64(len(rid)))
 	h.Write(num[:])
 	h.Write(rid)
-	for _, v := range []int64{e.start, e.end, int64(e.offset)} {
+	for _, v := range []int64{s.startNs(e), s.endNs(e), int64(e.offset) * 60} {
 		binary.BigEndian.PutUint64(num[:], uint64(v))
 		h.Write(num[:])
 	}

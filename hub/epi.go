@@ -13,64 +13,85 @@ import (
 // contacts, visitors and risk-area exposure by looking only at the places
 // involved and the time windows asked for, never by scanning all events.
 
-// visit is one event as the place index sees it: 40 bytes. The record ID
-// and time zone are not repeated here; answers that need them look the
-// event up in its subject's list.
+// visit is one event as the place index sees it: 20 bytes, no pointer.
+// Times are whole seconds, the last one rounded up when the event has
+// sub-second parts (flagged, and looked up in the subject's list when an
+// answer needs them exactly); the record ID and time zone are not repeated
+// here either.
 type visit struct {
-	start, end int64  // end == start for an open (instant) event
-	subject    uint32 // State.subjectList number: no pointer for the collector to follow
-	system     uint32
-	kind       uint8
+	start, last uint32 // Unix seconds: start, and end (start when open) rounded up
+	startFrac   uint32 // sub-second part of start, part of the visit's key
+	who         uint32 // subject number (low 28 bits), kind (3 bits), frac flag (top bit)
+	source      uint32 // State.sources code
 }
+
+const (
+	visitSubjectBits = 28
+	visitFrac        = 1 << 31
+	maxSubjects      = 1 << visitSubjectBits
+)
+
+func (v *visit) subject() uint32 { return v.who & (maxSubjects - 1) }
+func (v *visit) kind() uint8     { return uint8(v.who >> visitSubjectBits & 7) }
+func (v *visit) frac() bool      { return v.who&visitFrac != 0 }
 
 // placeVisits holds the visits of one place sorted by (start, subject, kind,
 // system), comparing names so every replica has the same order. maxDur, the
-// longest visit ever indexed here, bounds how far before a window a visit
-// overlapping it can start; it never shrinks, which only costs a little
-// scanning after long visits are purged.
+// longest visit ever indexed here in seconds, bounds how far before a window
+// a visit overlapping it can start; it never shrinks, which only costs a
+// little scanning after long visits are purged.
 type placeVisits struct {
 	visits []visit
 	maxDur int64
 }
 
 type visitKey struct {
-	start                 int64
+	start, startFrac      uint32
 	subject, kind, system string
 }
 
-func (s *State) compareVisit(v *visit, k visitKey) int {
+func (s *State) compareVisit(v *visit, k *visitKey) int {
 	switch {
 	case v.start != k.start:
-		return cmpInt(v.start, k.start)
-	case s.subjectList[v.subject].id != k.subject:
-		return strings.Compare(s.subjectList[v.subject].id, k.subject)
-	case kindNames[v.kind] != k.kind:
-		return strings.Compare(kindNames[v.kind], k.kind)
+		return cmpInt(int64(v.start), int64(k.start))
+	case v.startFrac != k.startFrac:
+		return cmpInt(int64(v.startFrac), int64(k.startFrac))
+	case s.subjectList[v.subject()].id != k.subject:
+		return strings.Compare(s.subjectList[v.subject()].id, k.subject)
+	case kindNames[v.kind()] != k.kind:
+		return strings.Compare(kindNames[v.kind()], k.kind)
 	}
-	return strings.Compare(s.systems.name(v.system), k.system)
+	return strings.Compare(s.sources.system(v.source), k.system)
 }
 
-func (s *State) findVisit(pv *placeVisits, k visitKey) (int, bool) {
+func (s *State) findVisit(pv *placeVisits, k *visitKey) (int, bool) {
 	i := sort.Search(len(pv.visits), func(i int) bool { return s.compareVisit(&pv.visits[i], k) >= 0 })
 	return i, i < len(pv.visits) && s.compareVisit(&pv.visits[i], k) == 0
 }
 
+func (s *State) visitKeyOf(ss *subjectState, e *eventRec) visitKey {
+	startFrac, _ := s.fracs(e)
+	return visitKey{e.start, startFrac, ss.id, kindNames[e.kind], s.sources.system(e.source)}
+}
+
 // indexEvent adds or updates the visit of a stored event.
 func (s *State) indexEvent(ss *subjectState, e *eventRec) {
-	placeID := s.slot(e).id
-	pv := s.visits[placeID]
-	if pv == nil {
-		pv = &placeVisits{}
-		s.visits[placeID] = pv
+	if ss.num >= maxSubjects {
+		panic("hub: more subjects than the contact index can number")
 	}
-	subject := ss.id
-	v := visit{start: e.start, end: eventLast(e), subject: ss.num, kind: e.kind, system: e.system}
-	if d := v.end - v.start; d > pv.maxDur {
+	pv := &s.slot(e).visits
+	k := s.visitKeyOf(ss, e)
+	v := visit{start: e.start, last: uint32(lastSecond(e)), startFrac: k.startFrac, source: e.source,
+		who: ss.num | uint32(e.kind)<<visitSubjectBits}
+	if e.flags&flagFrac != 0 {
+		v.who |= visitFrac
+	}
+	if d := int64(v.last) - int64(v.start); d > pv.maxDur {
 		pv.maxDur = d
 	}
-	i, ok := s.findVisit(pv, visitKey{e.start, subject, kindNames[e.kind], s.systems.name(e.system)})
+	i, ok := s.findVisit(pv, &k)
 	if ok {
-		pv.visits[i].end = v.end
+		pv.visits[i] = v
 		return
 	}
 	pv.visits = insertAt(pv.visits, i, v)
@@ -78,16 +99,13 @@ func (s *State) indexEvent(ss *subjectState, e *eventRec) {
 
 // unindexEvent removes the visit of an event being purged.
 func (s *State) unindexEvent(ss *subjectState, e *eventRec) {
-	subject, placeID := ss.id, s.slot(e).id
-	pv := s.visits[placeID]
-	if pv == nil {
-		return
-	}
-	if i, ok := s.findVisit(pv, visitKey{e.start, subject, kindNames[e.kind], s.systems.name(e.system)}); ok {
+	pv := &s.slot(e).visits
+	k := s.visitKeyOf(ss, e)
+	if i, ok := s.findVisit(pv, &k); ok {
 		pv.visits = append(pv.visits[:i], pv.visits[i+1:]...)
 	}
 	if len(pv.visits) == 0 {
-		delete(s.visits, placeID)
+		*pv = placeVisits{}
 	}
 }
 
@@ -111,23 +129,61 @@ func (s *State) unindexPlace(slot *placeSlot) {
 	}
 }
 
-// overlapping calls fn for every visit at the place that overlaps [lo, hi]
-// (Unix nanoseconds), in index order, until fn returns false.
-func (pv *placeVisits) overlapping(lo, hi int64, fn func(v *visit) bool) {
-	first := lo - pv.maxDur
-	if first > lo { // an open window's lower bound overflowed
-		first = lo
+// visitEvent finds the stored event a visit at place stands for.
+func (s *State) visitEvent(placeID string, v *visit) (*subjectState, *eventRec) {
+	ss := s.subjectList[v.subject()]
+	k := eventKey{int64(v.start)*1e9 + int64(v.startFrac), kindNames[v.kind()], placeID, s.sources.system(v.source)}
+	i, ok := s.findEvent(ss.events, k)
+	if !ok {
+		panic("hub: contact index names an event its subject does not hold")
 	}
-	i := sort.Search(len(pv.visits), func(i int) bool { return pv.visits[i].start >= first })
-	for ; i < len(pv.visits) && pv.visits[i].start <= hi; i++ {
+	return ss, &ss.events[i]
+}
+
+// visitTimes returns a visit's start and last instant in Unix nanoseconds,
+// exactly.
+func (s *State) visitTimes(placeID string, v *visit) (int64, int64) {
+	if !v.frac() {
+		return int64(v.start) * 1e9, int64(v.last) * 1e9
+	}
+	_, e := s.visitEvent(placeID, v)
+	return s.startNs(e), s.lastNs(e)
+}
+
+// overlapping calls fn for every visit at the place that overlaps [lo, hi]
+// (Unix nanoseconds), in index order, until fn returns false. The visit's
+// exact start and last instant are passed along.
+func (s *State) overlapping(slot *placeSlot, lo, hi int64, fn func(v *visit, start, last int64) bool) {
+	pv := &slot.visits
+	// Whole seconds that bound the window: visits are filtered on them,
+	// then checked exactly.
+	loSec, hiSec := floorDiv(lo, 1e9), floorDiv(hi, 1e9)
+	first := loSec - pv.maxDur
+	if first > loSec { // an open window's lower bound overflowed
+		first = loSec
+	}
+	i := sort.Search(len(pv.visits), func(i int) bool { return int64(pv.visits[i].start) >= first })
+	for ; i < len(pv.visits) && int64(pv.visits[i].start) <= hiSec; i++ {
 		v := &pv.visits[i]
-		if v.end < lo {
+		if int64(v.last) < loSec {
 			continue
 		}
-		if !fn(v) {
+		start, last := s.visitTimes(slot.id, v)
+		if last < lo || start > hi {
+			continue
+		}
+		if !fn(v, start, last) {
 			return
 		}
 	}
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 // Contact is one meeting of two subjects at a place.
@@ -168,39 +224,41 @@ func (f *FSM) Contacts(subject string, from, to time.Time, minOverlap time.Durat
 	out := &Contacts{Subject: subject, MinOverlapSeconds: int64(minOverlap / time.Second), Contacts: []Contact{}, Index: s.index}
 	lo, hi := windowNanos(from, to)
 	type seen struct {
-		subject, place string
-		start, end     int64
+		subject uint32
+		place   uint32
+		start   int64
+		end     int64
 	}
-	dup := map[seen]bool{}
+	var dup map[seen]bool
 	for i := range ss.events {
 		e := &ss.events[i]
-		if e.kind == kindCarrierCity || eventLast(e) < lo || e.start > hi {
+		eStart, eEnd := s.startNs(e), s.lastNs(e)
+		if e.kind == kindCarrierCity || eEnd < lo || eStart > hi {
 			continue
 		}
 		slot := s.slot(e)
-		pv := s.visits[slot.id]
-		if pv == nil {
-			continue
-		}
-		eEnd := eventLast(e)
-		pv.overlapping(e.start, eEnd, func(v *visit) bool {
-			if v.subject == ss.num || v.kind == kindCarrierCity {
+		loc := zoneFor(int32(e.offset) * 60)
+		s.overlapping(slot, eStart, eEnd, func(v *visit, vStart, vEnd int64) bool {
+			if v.subject() == ss.num || v.kind() == kindCarrierCity {
 				return true
 			}
-			start, end := max(e.start, v.start), min(eEnd, v.end)
+			start, end := max(eStart, vStart), min(eEnd, vEnd)
 			ov := end - start
 			if ov <= 0 || ov < int64(minOverlap) {
 				return true
 			}
-			other := s.subjectList[v.subject].id
-			k := seen{other, slot.id, start, end}
+			// One meeting described by several records of either side is
+			// reported once.
+			k := seen{v.subject(), e.place, start, end}
+			if dup == nil {
+				dup = map[seen]bool{}
+			}
 			if dup[k] {
 				return true
 			}
 			dup[k] = true
-			loc := zoneFor(e.offset)
 			out.Contacts = append(out.Contacts, Contact{
-				Subject: other, Place: *slot.cur, Kind: kindNames[v.kind],
+				Subject: s.subjectList[v.subject()].id, Place: *slot.cur, Kind: kindNames[v.kind()],
 				Start: time.Unix(0, start).In(loc), End: time.Unix(0, end).In(loc),
 				OverlapSeconds: ov / int64(time.Second),
 			})
@@ -262,31 +320,24 @@ func (f *FSM) Visitors(placeID string, from, to time.Time) (*Visitors, bool) {
 		return nil, false
 	}
 	out := &Visitors{Place: *slot.cur, Visits: []Visit{}, Index: s.index}
-	if pv := s.visits[placeID]; pv != nil {
-		lo, hi := windowNanos(from, to)
-		pv.overlapping(lo, hi, func(v *visit) bool {
-			out.Visits = append(out.Visits, s.public(placeID, v))
-			return true
-		})
-	}
+	lo, hi := windowNanos(from, to)
+	s.overlapping(slot, lo, hi, func(v *visit, _, _ int64) bool {
+		out.Visits = append(out.Visits, s.public(placeID, v))
+		return true
+	})
 	return out, true
 }
 
 // public renders a visit, finding its event in the subject's list for the
 // record ID and the time zone it arrived in.
 func (s *State) public(placeID string, v *visit) Visit {
-	ss := s.subjectList[v.subject]
-	out := Visit{Subject: ss.id, Kind: kindNames[v.kind], Source: schema.Source{System: s.systems.name(v.system)}}
-	loc := zoneFor(0)
-	{
-		if i, ok := s.findEvent(ss.events, eventKey{v.start, out.Kind, placeID, out.Source.System}); ok {
-			loc = zoneFor(ss.events[i].offset)
-			out.Source.RecordID = string(s.rid(&ss.events[i]))
-		}
-	}
-	out.Start = time.Unix(0, v.start).In(loc)
-	if v.end != v.start {
-		out.End = time.Unix(0, v.end).In(loc)
+	ss, e := s.visitEvent(placeID, v)
+	loc := zoneFor(int32(e.offset) * 60)
+	out := Visit{Subject: ss.id, Kind: kindNames[e.kind],
+		Source: schema.Source{System: s.sources.system(e.source), RecordID: string(s.rid(e))},
+		Start:  time.Unix(0, s.startNs(e)).In(loc)}
+	if e.end != 0 {
+		out.End = time.Unix(0, s.endNs(e)).In(loc)
 	}
 	return out
 }
@@ -325,13 +376,10 @@ func (f *FSM) Exposed(areaID string) (*Exposed, bool) {
 			continue
 		}
 		for id := range ids {
-			pv := s.visits[id]
-			if pv == nil {
-				continue
-			}
-			place := *s.places[id].cur
-			pv.overlapping(lo, hi, func(v *visit) bool {
-				if !a.Until.IsZero() && v.start >= hi {
+			slot := s.places[id]
+			place := *slot.cur
+			s.overlapping(slot, lo, hi, func(v *visit, start, _ int64) bool {
+				if !a.Until.IsZero() && start >= hi {
 					return true // the window is half-open: [from, until)
 				}
 				pub := s.public(id, v)

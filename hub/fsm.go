@@ -153,13 +153,17 @@ func (f *FSM) Snapshot() (*Snapshot, error) {
 		places:     make(map[string]*schema.Place, len(s.places)),
 		riskAreas:  make(map[string]schema.RiskArea, len(s.riskAreas)),
 		quarantine: s.quarantine[:len(s.quarantine):len(s.quarantine)],
-		// Atom names are append-only: the prefix captured here stays valid
-		// while Apply interns more.
-		systems: s.systems.names[:len(s.systems.names):len(s.systems.names)],
-		rids:    s.rids[:len(s.rids):len(s.rids)],
+		// The interning tables and the record arena are append-only: the
+		// prefixes captured here stay valid while Apply adds more.
+		view: &State{
+			rids:    s.rids[:len(s.rids):len(s.rids)],
+			sources: &sources{names: prefix(s.sources.names)},
+			atoms:   &atoms{names: prefix(s.atoms.names)},
+			lists:   &lists{lists: prefix(s.lists.lists)},
+			locals:  &locals{vals: prefix(s.locals.vals)},
+		},
 		// Place numbers are reused after a sweep; keep the IDs as they are now.
 		placeIDs: make([]string, len(s.placeList)),
-		regions:  s.regions.names[:len(s.regions.names):len(s.regions.names)],
 	}
 	for k, v := range s.subjects {
 		snap.subjects[k] = v
@@ -177,6 +181,8 @@ func (f *FSM) Snapshot() (*Snapshot, error) {
 	}
 	return snap, nil
 }
+
+func prefix[T any](s []T) []T { return s[:len(s):len(s)] }
 
 const snapshotFormat = "codefed-hub-snapshot"
 
@@ -198,10 +204,10 @@ type Snapshot struct {
 	places     map[string]*schema.Place
 	riskAreas  map[string]schema.RiskArea
 	quarantine []QuarantineEntry
-	systems    []string
-	regions    []string
-	rids       []byte
-	placeIDs   []string
+	// view holds the record arena and interning tables as they were, to
+	// rebuild records from.
+	view     *State
+	placeIDs []string
 }
 
 // snapshotLine is one line of the snapshot stream; exactly one field is set.
@@ -245,15 +251,19 @@ func (sn *Snapshot) Persist(w io.Writer) error {
 		}
 	}
 	line := snapshotSubject{}
+	v := sn.view
 	for _, id := range sortedKeys(sn.subjects) {
 		ss := sn.subjects[id]
-		line.ID, line.Statuses, line.Events = id, ss.statuses, line.Events[:0]
+		line.ID, line.Statuses, line.Events = id, line.Statuses[:0], line.Events[:0]
+		for i := range ss.statuses {
+			line.Statuses = append(line.Statuses, v.status(id, &ss.statuses[i]))
+		}
 		for i := range ss.events {
 			e := &ss.events[i]
 			line.Events = append(line.Events, snapshotEvent{
-				Start: e.start, End: e.end, Offset: e.offset, Kind: kindNames[e.kind], Place: sn.placeIDs[e.place],
-				Region: sn.regions[e.region], System: sn.systems[e.system],
-				RecordID: string(sn.rids[e.ridOff : e.ridOff+uint32(e.ridLen)]),
+				Start: v.startNs(e), End: v.endNs(e), Offset: int32(e.offset) * 60, Kind: kindNames[e.kind], Place: sn.placeIDs[e.place],
+				Region: v.sources.region(e.source), System: v.sources.system(e.source),
+				RecordID: string(v.rid(e)),
 			})
 		}
 		if err := enc.Encode(snapshotLine{Subject: &line}); err != nil {
@@ -276,7 +286,7 @@ func (sn *Snapshot) Persist(w io.Writer) error {
 
 // Release frees the snapshot's references.
 func (sn *Snapshot) Release() {
-	sn.subjects, sn.places, sn.riskAreas, sn.quarantine = nil, nil, nil, nil
+	sn.subjects, sn.places, sn.riskAreas, sn.quarantine, sn.view = nil, nil, nil, nil, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -338,10 +348,19 @@ func (f *FSM) Restore(r io.Reader) error {
 }
 
 func (s *State) restoreSubject(line *snapshotSubject) error {
-	ss := &subjectState{id: line.ID, gen: s.gen, statuses: line.Statuses}
+	ss := &subjectState{id: line.ID, gen: s.gen}
 	s.numberSubject(ss)
-	for i := range ss.statuses {
-		s.digest.add(statusHash(&ss.statuses[i]))
+	ss.statuses = make([]statusRec, len(line.Statuses))
+	for i := range line.Statuses {
+		st := &line.Statuses[i]
+		if st.Subject != line.ID || !statusTimesOK(st) {
+			return fmt.Errorf("subject %s: status %d does not belong here or cannot be stored", line.ID, i)
+		}
+		ss.statuses[i] = s.packStatus(st)
+		if i > 0 && line.Statuses[i-1].Region >= st.Region {
+			return fmt.Errorf("subject %s: statuses out of order", line.ID)
+		}
+		s.digest.add(s.statusHash(ss.id, &ss.statuses[i]))
 	}
 	s.counts.statuses += len(ss.statuses)
 	ss.events = make([]eventRec, len(line.Events))
@@ -354,9 +373,19 @@ func (s *State) restoreSubject(line *snapshotSubject) error {
 		if !ok {
 			return fmt.Errorf("subject %s: event of unknown kind %q", line.ID, e.Kind)
 		}
-		ss.events[i] = eventRec{start: e.Start, end: e.End, offset: e.Offset, kind: kind, place: p.idx,
-			region: s.regions.code(e.Region), system: s.systems.code(e.System)}
-		ss.events[i].ridOff, ss.events[i].ridLen = s.storeRID(e.RecordID)
+		startSec, startFrac := splitNs(e.Start)
+		endSec, endFrac := splitNs(e.End)
+		if e.Start < minEventSecond*1e9 || e.Start/1e9 > maxEventSecond || e.End/1e9 > maxEventSecond ||
+			(e.End != 0 && e.End < minEventSecond*1e9) || e.Offset%60 != 0 {
+			return fmt.Errorf("subject %s: event %d has times that cannot be stored", line.ID, i)
+		}
+		rec := eventRec{start: startSec, end: endSec, offset: int16(e.Offset / 60), kind: kind, place: p.idx,
+			source: s.sources.code(e.System, e.Region)}
+		rec.rec = s.storeRec(e.RecordID, startFrac, endFrac)
+		if startFrac != 0 || endFrac != 0 {
+			rec.flags |= flagFrac
+		}
+		ss.events[i] = rec
 		if i > 0 && s.compareEventKey(&ss.events[i-1], s.keyOf(&ss.events[i])) >= 0 {
 			return fmt.Errorf("subject %s: events out of order", line.ID)
 		}

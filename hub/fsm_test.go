@@ -2,6 +2,7 @@ package hub
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -510,5 +511,92 @@ func TestSweepDayTurnsAtThreeInTheMorningInChina(t *testing.T) {
 	}
 	if sweepDay(at3) != sweepDay(rush) || sweepDay(rush) != sweepDay(rush.Add(-time.Second)) {
 		t.Fatal("a sweep day turns during the morning rush")
+	}
+}
+
+// TestStoredRecordsRebuildExactly checks that the compact stored forms give
+// back the records they were given: sub-second times (also several events of
+// one subject in the same second, and an end extended by a fraction),
+// offsets in minutes, optional status parts, and the digest after a
+// snapshot round trip.
+func TestStoredRecordsRebuildExactly(t *testing.T) {
+	h := newHarness(t)
+	s := subj(1)
+	nepal := time.FixedZone("", 5*3600+45*60)
+	t0 := time.Date(2022, 1, 4, 8, 10, 0, 250_000_000, nepal)
+	evs := []schema.Event{
+		{Subject: s, Region: "610100", Kind: schema.KindVenueScan, Place: schema.Place{ID: "P", Region: "610113001"},
+			Start: t0, End: t0.Add(90*time.Minute + 3*time.Nanosecond), Source: schema.Source{System: "a", RecordID: "frac-1"}},
+		{Subject: s, Region: "610100", Kind: schema.KindVenueScan, Place: schema.Place{ID: "P", Region: "610113001"},
+			Start: t0.Add(500 * time.Millisecond), Source: schema.Source{System: "a", RecordID: "frac-2"}},
+		{Subject: s, Region: "610100", Kind: schema.KindVenueScan, Place: schema.Place{ID: "P", Region: "610113001"},
+			Start: t0.Add(-250 * time.Millisecond), End: t0.Add(time.Hour), Source: schema.Source{System: "a", RecordID: "whole"}},
+	}
+	sts := []schema.Status{
+		{Subject: s, Region: "610100", Color: schema.Yellow, Reasons: []string{},
+			IssuedAt: t0, Source: schema.Source{System: "a", RecordID: "st-1"}},
+		{Subject: s, Region: "330100", Color: schema.Green, Reasons: []string{"nat_negative_48h", "x"},
+			Local: &schema.Local{Label: "绿码", Code: "0"}, IssuedAt: t0.In(time.UTC), ValidUntil: t0.Add(48 * time.Hour),
+			NAT:         &schema.NAT{Result: schema.NATNegative, SampledAt: t0.Add(-time.Hour), Lab: "lab"},
+			Vaccination: &schema.Vaccination{Doses: 3, LastDoseAt: "2021-11-02"}, Source: schema.Source{System: "b", RecordID: "st-2"}},
+	}
+	if res := h.apply(t0, RecordsCommand{Events: evs, Statuses: sts}); res.Events != 3 || res.Statuses != 2 {
+		t.Fatalf("applied %+v", res)
+	}
+	// Extend the first event's end by a fraction of a second.
+	longer := evs[0]
+	longer.End = longer.End.Add(700 * time.Millisecond)
+	if res := h.apply(t0, RecordsCommand{Events: []schema.Event{longer}}); res.Events != 1 {
+		t.Fatalf("extension applied %+v", res)
+	}
+	evs[0] = longer
+	check := func(f *FSM) {
+		t.Helper()
+		tr, ok := f.Trajectory(s, time.Time{}, time.Time{})
+		if !ok || len(tr.Events) != 3 {
+			t.Fatalf("trajectory %+v", tr)
+		}
+		want := []schema.Event{evs[2], evs[0], evs[1]}
+		for i, got := range tr.Events {
+			w := want[i]
+			if got.Source != w.Source || !got.Start.Equal(w.Start) || !got.End.Equal(w.End) ||
+				got.Start.Format(time.RFC3339Nano) != w.Start.Format(time.RFC3339Nano) {
+				t.Fatalf("event %d: got %v..%v %v, want %v..%v %v", i, got.Start, got.End, got.Source, w.Start, w.End, w.Source)
+			}
+		}
+		st, _ := f.Status(s, t0)
+		for _, w := range sts {
+			got := st.Regions[w.Region]
+			gj, _ := json.Marshal(got)
+			wj, _ := json.Marshal(w)
+			if string(gj) != string(wj) {
+				t.Fatalf("status rebuilt as %s, want %s", gj, wj)
+			}
+		}
+		v, _ := f.Visitors("P", time.Time{}, time.Time{})
+		if len(v.Visits) != 3 || v.Visits[0].Source.RecordID != "whole" || !v.Visits[1].End.Equal(evs[0].End) {
+			t.Fatalf("visitors %+v", v.Visits)
+		}
+	}
+	check(h.f)
+	_, want := h.f.Digest()
+	snap, _ := h.f.Snapshot()
+	var buf bytes.Buffer
+	if err := snap.Persist(&buf); err != nil {
+		t.Fatal(err)
+	}
+	r := NewFSM(0)
+	if err := r.Restore(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if _, got := r.Digest(); got != want {
+		t.Fatalf("digest after restore %s, want %s", got, want)
+	}
+	check(r)
+	// Times the stored form cannot hold are refused, deterministically.
+	old := evs[2]
+	old.Start, old.End = time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC), time.Time{}
+	if res := h.apply(t0, RecordsCommand{Events: []schema.Event{old}}); res.Invalid != 1 || res.Events != 0 {
+		t.Fatalf("event before 1970: %+v", res)
 	}
 }

@@ -64,9 +64,9 @@ func (f *FSM) Status(subject string, now time.Time) (*FederatedStatus, bool) {
 		}
 	}
 	for i := range ss.statuses {
-		st := &ss.statuses[i]
-		out.Regions[st.Region] = *st
-		if !st.ValidUntil.IsZero() && !now.Before(st.ValidUntil) {
+		st := s.status(ss.id, &ss.statuses[i])
+		out.Regions[st.Region] = st
+		if vu, ok := validUntil(&ss.statuses[i]); ok && now.UnixNano() >= vu {
 			continue
 		}
 		rs := make([]Reason, len(st.Reasons))
@@ -95,7 +95,8 @@ func (s *State) riskVisits(ss *subjectState, now time.Time) []Reason {
 	// area it matched, and no sorting belongs on the status read path.
 	for i := range ss.events {
 		e := &ss.events[i]
-		if eventLast(e) < lo || e.start > hi {
+		start, last := s.startNs(e), s.lastNs(e)
+		if last < lo || start > hi {
 			continue
 		}
 		for _, a := range s.riskAreas {
@@ -105,10 +106,10 @@ func (s *State) riskVisits(ss *subjectState, now time.Time) []Reason {
 			if !schema.ContainsRegion(a.Region, s.slot(e).cur.Region) {
 				continue
 			}
-			if eventLast(e) < a.From.UnixNano() || (!a.Until.IsZero() && e.start >= a.Until.UnixNano()) {
+			if last < a.From.UnixNano() || (!a.Until.IsZero() && start >= a.Until.UnixNano()) {
 				continue
 			}
-			out = append(out, Reason{Code: schema.ReasonVisitedRiskArea, Region: s.slot(e).cur.Region, At: time.Unix(0, e.start).In(zoneFor(e.offset))})
+			out = append(out, Reason{Code: schema.ReasonVisitedRiskArea, Region: s.slot(e).cur.Region, At: time.Unix(0, start).In(zoneFor(int32(e.offset) * 60))})
 			break
 		}
 	}
@@ -154,10 +155,10 @@ func (f *FSM) Trajectory(subject string, from, to time.Time) (*Trajectory, bool)
 	lo, hi := windowNanos(from, to)
 	for i := range ss.events {
 		e := &ss.events[i]
-		if eventLast(e) < lo {
+		if f.state.lastNs(e) < lo {
 			continue
 		}
-		if e.start > hi {
+		if f.state.startNs(e) > hi {
 			break // events are sorted by start
 		}
 		ev := f.state.event(subject, e)

@@ -48,14 +48,17 @@ type State struct {
 	subjects  map[string]*subjectState
 	places    map[string]*placeSlot
 	riskAreas map[string]schema.RiskArea
-	// systems and regions intern the events' source systems and
-	// reporting regions.
-	systems, regions *atoms
-	// rids holds every event's source record ID back to back, so an event
-	// keeps an offset and a length instead of a string header and its own
-	// allocation. It is append-only between sweeps; a sweep that purged
-	// more than half of it builds a new one (never rewriting the old, which
-	// a snapshot may still be reading).
+	// sources interns the events' (source system, reporting region)
+	// pairs; atoms, lists and locals the strings of statuses.
+	sources *sources
+	atoms   *atoms
+	lists   *lists
+	locals  *locals
+	// rids holds every event's and status's source record ID back to back
+	// (records.go), so a record keeps an offset instead of a string header
+	// and its own allocation. It is append-only between sweeps; a sweep
+	// that purged more than half of it builds a new one (never rewriting
+	// the old, which a snapshot may still be reading).
 	rids []byte
 	// placeList and subjectList number places and subjects for the
 	// pointer-free events and visits; freed numbers are reused.
@@ -63,8 +66,8 @@ type State struct {
 	freePlaces   []uint32
 	subjectList  []*subjectState
 	freeSubjects []uint32
-	// Derived indexes (epi.go): visits by place ID, place IDs by region.
-	visits         map[string]*placeVisits
+	// Derived index (epi.go): place IDs by region. Each place holds its
+	// visits.
 	regionPlaces   map[string]map[string]bool
 	quarantine     []QuarantineEntry
 	quarantineNext uint64
@@ -95,8 +98,8 @@ type subjectState struct {
 	// 64 hex digits are stored once per subject, not once per event.
 	id       string
 	gen      uint64
-	statuses []schema.Status // at most one per region, sorted by region
-	events   []eventRec      // sorted by start, then key
+	statuses []statusRec // at most one per region, sorted by region name
+	events   []eventRec  // sorted by start, then key
 }
 
 // placeSlot interns a place: every event at the place shares the slot. A
@@ -108,21 +111,8 @@ type placeSlot struct {
 	cur *schema.Place
 	// seen is the number of the last sweep that found a live event here.
 	seen int64
-}
-
-// eventRec is an event stored compactly: times as Unix nanoseconds plus the
-// original UTC offset, the place interned, the kind in a byte, the source
-// system and reporting region as atom codes.
-type eventRec struct {
-	start, end int64  // end 0 when open
-	place      uint32 // index into State.placeList; no pointer, so event arrays are not scanned by the collector
-	// The source record ID lives in the state's record-ID arena.
-	ridOff uint32
-	ridLen uint16
-	offset int32 // seconds east of UTC of the original times
-	system uint32
-	region uint32
-	kind   uint8
+	// visits is the place's part of the contact index (epi.go).
+	visits placeVisits
 }
 
 // NewState returns an empty state with the given retention window (0 means
@@ -135,9 +125,10 @@ func NewState(retention time.Duration) *State {
 		subjects:     map[string]*subjectState{},
 		places:       map[string]*placeSlot{},
 		riskAreas:    map[string]schema.RiskArea{},
-		visits:       map[string]*placeVisits{},
-		systems:      newAtoms(),
-		regions:      newAtoms(),
+		sources:      newSources(),
+		atoms:        newAtoms(),
+		lists:        newLists(),
+		locals:       newLocals(),
 		regionPlaces: map[string]map[string]bool{},
 		retention:    retention,
 	}
@@ -173,6 +164,10 @@ func applyRecords(s *State, c *applyContext, payload []byte) (any, error) {
 	}
 	var res RecordsResult
 	for i := range cmd.Statuses {
+		if !statusTimesOK(&cmd.Statuses[i]) {
+			res.Invalid++
+			continue
+		}
 		if s.mergeStatus(&cmd.Statuses[i]) {
 			res.Statuses++
 		} else {
@@ -180,10 +175,10 @@ func applyRecords(s *State, c *applyContext, payload []byte) (any, error) {
 		}
 	}
 	for i := range cmd.Events {
-		if _, ok := kindCode(cmd.Events[i].Kind); !ok {
+		if _, ok := kindCode(cmd.Events[i].Kind); !ok || !eventTimesOK(&cmd.Events[i]) {
 			// The API validates before proposing, so only a foreign or
-			// newer writer gets here; every replica refuses the record
-			// the same way.
+			// newer writer gets here (or times outside 1970-2106); every
+			// replica refuses the record the same way.
 			res.Invalid++
 			continue
 		}
@@ -223,7 +218,7 @@ func (s *State) subjectForWrite(subject string) *subjectState {
 	if ss.gen < s.gen {
 		cp := &subjectState{id: ss.id, num: ss.num, gen: s.gen}
 		s.subjectList[ss.num] = cp
-		cp.statuses = append([]schema.Status(nil), ss.statuses...)
+		cp.statuses = append([]statusRec(nil), ss.statuses...)
 		cp.events = append([]eventRec(nil), ss.events...)
 		s.subjects[subject] = cp
 		ss = cp
@@ -231,41 +226,41 @@ func (s *State) subjectForWrite(subject string) *subjectState {
 	return ss
 }
 
-// newer reports whether a wins over b: greater (issued_at, record_id).
-func newer(a, b *schema.Status) bool {
-	if !a.IssuedAt.Equal(b.IssuedAt) {
-		return a.IssuedAt.After(b.IssuedAt)
+// newer reports whether st wins over the stored r: greater (issued_at,
+// record_id).
+func (s *State) newer(st *schema.Status, r *statusRec) bool {
+	if a, b := st.IssuedAt.UnixNano(), statusIssuedNs(r); a != b {
+		return a > b
 	}
-	return a.Source.RecordID > b.Source.RecordID
+	id, _, _ := arenaEntry(s.rids, r.rec)
+	return st.Source.RecordID > string(id)
 }
 
 // mergeStatus applies last-writer-wins per (subject, region). It reports
 // whether st became the current status.
 func (s *State) mergeStatus(st *schema.Status) bool {
 	if cur := s.subjects[st.Subject]; cur != nil {
-		if i, ok := findStatus(cur.statuses, st.Region); ok && !newer(st, &cur.statuses[i]) {
+		if i, ok := s.findStatus(cur.statuses, st.Region); ok && !s.newer(st, &cur.statuses[i]) {
 			return false
 		}
 	}
 	ss := s.subjectForWrite(st.Subject)
-	stored := *st
-	stored.Subject = ss.id // share the subject's one copy
-	st = &stored
-	i, ok := findStatus(ss.statuses, st.Region)
+	rec := s.packStatus(st)
+	i, ok := s.findStatus(ss.statuses, st.Region)
 	if ok {
-		s.digest.remove(statusHash(&ss.statuses[i]))
-		ss.statuses[i] = *st
+		s.digest.remove(s.statusHash(ss.id, &ss.statuses[i]))
+		ss.statuses[i] = rec
 	} else {
-		ss.statuses = insertAt(ss.statuses, i, *st)
+		ss.statuses = insertAt(ss.statuses, i, rec)
 		s.counts.statuses++
 	}
-	s.digest.add(statusHash(st))
+	s.digest.add(s.statusHash(ss.id, &rec))
 	return true
 }
 
-func findStatus(sts []schema.Status, region string) (int, bool) {
-	i := sort.Search(len(sts), func(i int) bool { return sts[i].Region >= region })
-	return i, i < len(sts) && sts[i].Region == region
+func (s *State) findStatus(sts []statusRec, region string) (int, bool) {
+	i := sort.Search(len(sts), func(i int) bool { return s.atoms.name(sts[i].region) >= region })
+	return i, i < len(sts) && s.atoms.name(sts[i].region) == region
 }
 
 // internPlace returns the slot of p's ID, updating its details when the
@@ -305,19 +300,27 @@ type eventKey struct {
 }
 
 func (s *State) keyOf(e *eventRec) eventKey {
-	return eventKey{e.start, kindNames[e.kind], s.slot(e).id, s.systems.name(e.system)}
+	return eventKey{s.startNs(e), kindNames[e.kind], s.slot(e).id, s.sources.system(e.source)}
 }
 
 func (s *State) compareEventKey(a *eventRec, k eventKey) int {
+	if sec := k.start / 1e9; int64(a.start) != sec {
+		// Stored times are at least 1 s after the epoch, so truncating
+		// division orders seconds as floor would.
+		return cmpInt(int64(a.start), sec)
+	}
+	if a.flags&flagFrac != 0 || k.start%1e9 != 0 {
+		if st := s.startNs(a); st != k.start {
+			return cmpInt(st, k.start)
+		}
+	}
 	switch {
-	case a.start != k.start:
-		return cmpInt(a.start, k.start)
 	case kindNames[a.kind] != k.kind:
 		return strings.Compare(kindNames[a.kind], k.kind)
 	case s.slot(a).id != k.placeID:
 		return strings.Compare(s.slot(a).id, k.placeID)
 	}
-	return strings.Compare(s.systems.name(a.system), k.system)
+	return strings.Compare(s.sources.system(a.source), k.system)
 }
 
 // findEvent returns where the event with key k is, or would be inserted.
@@ -347,32 +350,51 @@ func (s *State) mergeEvent(e *schema.Event) bool {
 	}
 	key := eventKey{start, e.Kind, e.Place.ID, e.Source.System}
 	kind, _ := kindCode(e.Kind) // applyRecords refused unknown kinds
+	last := end
+	if end == 0 {
+		last = start
+	}
 	if cur := s.subjects[e.Subject]; cur != nil {
-		if i, ok := s.findEvent(cur.events, key); ok && end <= eventLast(&cur.events[i]) {
+		if i, ok := s.findEvent(cur.events, key); ok && last <= s.lastNs(&cur.events[i]) {
 			return false
 		}
 	}
 	ss := s.subjectForWrite(e.Subject)
 	i, ok := s.findEvent(ss.events, key)
+	startSec, startFrac := splitNs(start)
+	endSec, endFrac := splitNs(end)
 	if ok {
 		old := &ss.events[i]
-		s.digest.remove(s.eventHash(e.Subject, old))
-		old.end = end
-		s.digest.add(s.eventHash(e.Subject, old))
+		s.digest.remove(s.eventHash(ss.id, old))
+		oldStartFrac, oldEndFrac := s.fracs(old)
+		old.end = endSec
+		if endFrac != oldEndFrac {
+			// Arena entries are immutable (a snapshot may be reading
+			// them): write the ID again with the new sub-second parts.
+			old.rec = s.storeRec(string(s.rid(old)), oldStartFrac, endFrac)
+			old.flags &^= flagFrac
+			if oldStartFrac != 0 || endFrac != 0 {
+				old.flags |= flagFrac
+			}
+		}
+		s.digest.add(s.eventHash(ss.id, old))
 		s.indexEvent(ss, old)
 		return true
 	}
 	_, off := e.Start.Zone()
 	rec := eventRec{
-		start: start, end: end, offset: int32(off),
-		kind: kind, place: s.internPlace(e.Place).idx, region: s.regions.code(e.Region),
-		system: s.systems.code(e.Source.System),
+		start: startSec, end: endSec, offset: int16(off / 60),
+		kind: kind, place: s.internPlace(e.Place).idx,
+		source: s.sources.code(e.Source.System, e.Region),
 	}
-	rec.ridOff, rec.ridLen = s.storeRID(e.Source.RecordID)
+	rec.rec = s.storeRec(e.Source.RecordID, startFrac, endFrac)
+	if startFrac != 0 || endFrac != 0 {
+		rec.flags |= flagFrac
+	}
 	ss.events = insertAt(ss.events, i, rec)
 	s.counts.events++
-	s.digest.add(s.eventHash(e.Subject, &rec))
-	s.indexEvent(ss, &rec)
+	s.digest.add(s.eventHash(ss.id, &rec))
+	s.indexEvent(ss, &ss.events[i])
 	return true
 }
 
@@ -430,19 +452,16 @@ func (s *State) sweep(now time.Time) {
 	defer s.compactRIDs()
 	defer s.sweepRest(cutoff, day)
 	for subject, cur := range s.subjects {
-		for i := range cur.events {
-			if eventLast(&cur.events[i]) >= cutoff {
-				s.slot(&cur.events[i]).seen = day
-			}
-		}
 		expired := 0
 		for i := range cur.events {
-			if eventLast(&cur.events[i]) < cutoff {
+			if s.lastNs(&cur.events[i]) >= cutoff {
+				s.slot(&cur.events[i]).seen = day
+			} else {
 				expired++
 			}
 		}
 		for i := range cur.statuses {
-			if statusLast(&cur.statuses[i]) < cutoff {
+			if statusLastNs(&cur.statuses[i]) < cutoff {
 				expired++
 			}
 		}
@@ -452,8 +471,8 @@ func (s *State) sweep(now time.Time) {
 		ss := s.subjectForWrite(subject)
 		evs := ss.events[:0]
 		for i := range ss.events {
-			if eventLast(&ss.events[i]) < cutoff {
-				s.digest.remove(s.eventHash(subject, &ss.events[i]))
+			if s.lastNs(&ss.events[i]) < cutoff {
+				s.digest.remove(s.eventHash(ss.id, &ss.events[i]))
 				s.unindexEvent(ss, &ss.events[i])
 				s.counts.events--
 				continue
@@ -463,8 +482,8 @@ func (s *State) sweep(now time.Time) {
 		ss.events = evs
 		sts := ss.statuses[:0]
 		for i := range ss.statuses {
-			if statusLast(&ss.statuses[i]) < cutoff {
-				s.digest.remove(statusHash(&ss.statuses[i]))
+			if statusLastNs(&ss.statuses[i]) < cutoff {
+				s.digest.remove(s.statusHash(ss.id, &ss.statuses[i]))
 				s.counts.statuses--
 				continue
 			}
@@ -494,41 +513,34 @@ func (s *State) numberSubject(ss *subjectState) {
 	s.subjectList = append(s.subjectList, ss)
 }
 
-// storeRID appends a record ID to the arena.
-func (s *State) storeRID(id string) (uint32, uint16) {
-	if len(id) > 0xffff || len(s.rids)+len(id) > 0xffffffff {
-		// Validation bounds record IDs to 128 characters; an arena of 4 GiB
-		// is far beyond what a node holds between sweeps.
-		panic("hub: record ID arena overflow")
-	}
-	off := uint32(len(s.rids))
-	s.rids = append(s.rids, id...)
-	return off, uint16(len(id))
-}
-
-// rid returns the event's record ID bytes; they must not be modified.
-func (s *State) rid(e *eventRec) []byte { return s.rids[e.ridOff : e.ridOff+uint32(e.ridLen)] }
-
-// compactRIDs builds a new arena holding only live events' record IDs
-// when purged ones make up more than half of the old one.
+// compactRIDs builds a new arena holding only live records' entries when
+// purged ones make up more than half of the old one.
 func (s *State) compactRIDs() {
 	live := 0
 	for _, ss := range s.subjects {
 		for i := range ss.events {
-			live += int(ss.events[i].ridLen)
+			live += arenaEntryLen(s.rids, ss.events[i].rec)
+		}
+		for i := range ss.statuses {
+			live += arenaEntryLen(s.rids, ss.statuses[i].rec)
 		}
 	}
 	if live*2 >= len(s.rids) {
 		return
 	}
 	fresh := make([]byte, 0, live+live/8)
+	move := func(off uint32) uint32 {
+		n := uint32(len(fresh))
+		fresh = append(fresh, s.rids[off:off+uint32(arenaEntryLen(s.rids, off))]...)
+		return n
+	}
 	for subject := range s.subjects {
 		ss := s.subjectForWrite(subject)
 		for i := range ss.events {
-			e := &ss.events[i]
-			off := uint32(len(fresh))
-			fresh = append(fresh, s.rid(e)...)
-			e.ridOff = off
+			ss.events[i].rec = move(ss.events[i].rec)
+		}
+		for i := range ss.statuses {
+			ss.statuses[i].rec = move(ss.statuses[i].rec)
 		}
 	}
 	s.rids = fresh
@@ -562,20 +574,6 @@ func (s *State) sweepRest(cutoff, day int64) {
 	}
 }
 
-func eventLast(e *eventRec) int64 {
-	if e.end != 0 {
-		return e.end
-	}
-	return e.start
-}
-
-func statusLast(st *schema.Status) int64 {
-	if !st.ValidUntil.IsZero() {
-		return st.ValidUntil.UnixNano()
-	}
-	return st.IssuedAt.UnixNano()
-}
-
 // zones caches fixed zones by offset so that rebuilt times print the offset
 // they arrived with.
 var zones = map[int32]*time.Location{}
@@ -600,17 +598,17 @@ func init() {
 
 // event rebuilds the v1 event.
 func (s *State) event(subject string, e *eventRec) schema.Event {
-	loc := zoneFor(e.offset)
+	loc := zoneFor(int32(e.offset) * 60)
 	ev := schema.Event{
 		Subject: subject,
-		Region:  s.regions.name(e.region),
+		Region:  s.sources.region(e.source),
 		Kind:    kindNames[e.kind],
 		Place:   *s.slot(e).cur,
-		Start:   time.Unix(0, e.start).In(loc),
-		Source:  schema.Source{System: s.systems.name(e.system), RecordID: string(s.rid(e))},
+		Start:   time.Unix(0, s.startNs(e)).In(loc),
+		Source:  schema.Source{System: s.sources.system(e.source), RecordID: string(s.rid(e))},
 	}
 	if e.end != 0 {
-		ev.End = time.Unix(0, e.end).In(loc)
+		ev.End = time.Unix(0, s.endNs(e)).In(loc)
 	}
 	return ev
 }
