@@ -104,6 +104,7 @@ var Routes = []string{
 	"GET /v1/risk-areas",
 	"GET /v1/risk-areas/{id}/exposed",
 	"GET /v1/regions",
+	"POST /v1/regions/{format}/certification",
 	"GET /v1/quarantine",
 	"GET /v1/cluster",
 	"POST /v1/cluster/join",
@@ -117,25 +118,26 @@ var Routes = []string{
 
 func (s *Server) routes() {
 	h := map[string]http.HandlerFunc{
-		"POST /v1/ingest/{format}":        s.handleIngest,
-		"POST /v1/records":                s.handleRecords,
-		"GET /v1/status/{subject}":        s.handleStatus,
-		"POST /v1/subjects":               s.handleSubjects,
-		"GET /v1/trajectory/{subject}":    s.handleTrajectory,
-		"GET /v1/contacts/{subject}":      s.handleContacts,
-		"GET /v1/places/{place}/visitors": s.handleVisitors,
-		"GET /v1/risk-areas":              s.handleRiskAreas,
-		"GET /v1/risk-areas/{id}/exposed": s.handleExposed,
-		"GET /v1/regions":                 s.handleRegions,
-		"GET /v1/quarantine":              s.handleQuarantine,
-		"GET /v1/cluster":                 s.handleCluster,
-		"POST /v1/cluster/join":           s.handleJoin,
-		"DELETE /v1/cluster/servers/{id}": s.handleRemove,
-		"GET /v1/cluster/digest":          s.handleDigest,
-		"GET /v1/health":                  s.handleHealth,
-		"GET /v1/ready":                   s.handleReady,
-		"GET /metrics":                    s.metrics.handler(s.cfg.Registry).ServeHTTP,
-		"GET /openapi.json":               s.handleOpenAPI,
+		"POST /v1/ingest/{format}":                s.handleIngest,
+		"POST /v1/records":                        s.handleRecords,
+		"GET /v1/status/{subject}":                s.handleStatus,
+		"POST /v1/subjects":                       s.handleSubjects,
+		"GET /v1/trajectory/{subject}":            s.handleTrajectory,
+		"GET /v1/contacts/{subject}":              s.handleContacts,
+		"GET /v1/places/{place}/visitors":         s.handleVisitors,
+		"GET /v1/risk-areas":                      s.handleRiskAreas,
+		"GET /v1/risk-areas/{id}/exposed":         s.handleExposed,
+		"GET /v1/regions":                         s.handleRegions,
+		"POST /v1/regions/{format}/certification": s.handleCertification,
+		"GET /v1/quarantine":                      s.handleQuarantine,
+		"GET /v1/cluster":                         s.handleCluster,
+		"POST /v1/cluster/join":                   s.handleJoin,
+		"DELETE /v1/cluster/servers/{id}":         s.handleRemove,
+		"GET /v1/cluster/digest":                  s.handleDigest,
+		"GET /v1/health":                          s.handleHealth,
+		"GET /v1/ready":                           s.handleReady,
+		"GET /metrics":                            s.metrics.handler(s.cfg.Registry).ServeHTTP,
+		"GET /openapi.json":                       s.handleOpenAPI,
 	}
 	for _, pattern := range Routes {
 		s.mux.Handle(pattern, s.metrics.instrument(pattern, h[pattern]))
@@ -236,16 +238,22 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_payload", fmt.Sprintf("decode %s payload: %v", format, err))
 		return
 	}
-	rejected := make([]Rejection, len(res.Rejected))
+	rejected, warnings := rejectionsOf(res)
+	s.metrics.rejected.WithLabelValues(format).Add(float64(len(rejected)))
+	s.apply(w, r, format, &res.Batch, rejected, warnings)
+}
+
+// rejectionsOf turns an adapter's record errors into the rejections and
+// warnings the hub keeps and answers with.
+func rejectionsOf(res *adapters.Result) (rejected, warnings []Rejection) {
+	rejected = make([]Rejection, len(res.Rejected))
 	for i, e := range res.Rejected {
 		rejected[i] = Rejection{Index: e.Index, Ref: e.Ref, Field: e.Field, Stage: e.Stage, Error: e.Error()}
 	}
-	var warnings []Rejection
 	for _, e := range res.Warnings {
 		warnings = append(warnings, Rejection{Index: e.Index, Ref: e.Ref, Field: e.Field, Error: e.Error()})
 	}
-	s.metrics.rejected.WithLabelValues(format).Add(float64(len(rejected)))
-	s.apply(w, r, format, &res.Batch, rejected, warnings)
+	return rejected, warnings
 }
 
 func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request) {
@@ -312,14 +320,8 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, format string, b 
 		resp.Rejected = []Rejection{}
 	}
 	for _, cmd := range chunk(b, format, rejected, s.cfg.ChunkRecords) {
-		enc, err := cmd.Encode()
-		if err != nil {
-			writeError(w, http.StatusInternalServerError, "internal", err.Error())
-			return
-		}
-		out, index, err := s.cfg.Cluster.Propose(r.Context(), enc)
-		if err != nil {
-			s.clusterError(w, err)
+		out, index, ok := s.propose(w, r, cmd.Encode)
+		if !ok {
 			return
 		}
 		res, err := decodeRecordsResult(out)
@@ -334,6 +336,22 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, format string, b 
 	s.metrics.applied.WithLabelValues("statuses").Add(float64(resp.Result.Statuses))
 	s.metrics.applied.WithLabelValues("events").Add(float64(resp.Result.Events))
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// propose encodes and replicates a command, answering the error itself
+// when it cannot.
+func (s *Server) propose(w http.ResponseWriter, r *http.Request, encode func() ([]byte, error)) ([]byte, uint64, bool) {
+	enc, err := encode()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "internal", err.Error())
+		return nil, 0, false
+	}
+	out, index, err := s.cfg.Cluster.Propose(r.Context(), enc)
+	if err != nil {
+		s.clusterError(w, err)
+		return nil, 0, false
+	}
+	return out, index, true
 }
 
 func (r *RecordsResult) add(o RecordsResult) {
@@ -634,18 +652,66 @@ func (s *Server) handleRiskAreas(w http.ResponseWriter, r *http.Request) {
 
 // RegionInfo describes one adapter format in GET /v1/regions.
 type RegionInfo struct {
-	Format        string   `json:"format"`
-	Regions       []string `json:"regions"`
-	Description   string   `json:"description"`
-	Certification any      `json:"certification"`
+	Format        string         `json:"format"`
+	Regions       []string       `json:"regions"`
+	Description   string         `json:"description"`
+	Certification *Certification `json:"certification"`
 }
 
 func (s *Server) handleRegions(w http.ResponseWriter, _ *http.Request) {
 	var out []RegionInfo
+	certs := s.cfg.FSM.Certifications()
 	for _, a := range adapters.All() {
-		out = append(out, RegionInfo{Format: a.ID(), Regions: a.Regions(), Description: a.Description()})
+		info := RegionInfo{Format: a.ID(), Regions: a.Regions(), Description: a.Description()}
+		if c, ok := certs[a.ID()]; ok {
+			info.Certification = &c
+		}
+		out = append(out, info)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"formats": out})
+	writeJSON(w, http.StatusOK, map[string]any{"formats": out, "feeds": s.cfg.FSM.FeedCursors()})
+}
+
+// handleCertification records a conformance suite's result for a format
+// (codefed conformance run --submit).
+func (s *Server) handleCertification(w http.ResponseWriter, r *http.Request) {
+	format := r.PathValue("format")
+	if _, ok := adapters.Lookup(format); !ok {
+		writeError(w, http.StatusNotFound, "unknown_format", fmt.Sprintf("unknown format %q (see GET /v1/regions)", format))
+		return
+	}
+	raw, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	var c Certification
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_payload", "decode certification: "+err.Error())
+		return
+	}
+	if c.Format == "" {
+		c.Format = format
+	}
+	if c.Format != format {
+		writeError(w, http.StatusBadRequest, "bad_payload", fmt.Sprintf("format: %q in the body, %q in the path", c.Format, format))
+		return
+	}
+	c.Recorded = time.Time{} // the hub stamps it
+	if err := c.Validate(); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_payload", "certification: "+err.Error())
+		return
+	}
+	out, index, ok := s.propose(w, r, c.Encode)
+	if !ok {
+		return
+	}
+	var cr CommandResult
+	if err := json.Unmarshal(out, &cr); err != nil || cr.Error != "" {
+		writeError(w, http.StatusBadRequest, "refused", fmt.Sprintf("certification refused: %s%v", cr.Error, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"certification": cr.Result, "index": index})
 }
 
 func (s *Server) handleQuarantine(w http.ResponseWriter, r *http.Request) {

@@ -308,3 +308,45 @@ func TestMetricsArePrefixedAndCountRequests(t *testing.T) {
 		}
 	}
 }
+
+func TestCertificationIsRecordedAndShownWithTheRegions(t *testing.T) {
+	ts, _ := newTestServer(t)
+	body := `{"format":"test-lines","target":"http://region/","spec":"codefed-ris/1","suite_version":"1",
+		"started":"2022-01-04T10:00:00Z","finished":"2022-01-04T10:01:00Z","passed":false,
+		"counts":{"pass":18,"fail":2,"skip":0,"error":0},"failed":["RIS-FEED-02","RIS-DATA-02"],"report_sha256":"00"}`
+	if code, out := do(t, "POST", ts.URL+"/v1/regions/test-lines/certification", body); code != 200 {
+		t.Fatalf("submit: %d %v", code, out)
+	}
+	for _, c := range []struct{ path, body, code string }{
+		{"/v1/regions/nope/certification", body, "unknown_format"},
+		{"/v1/regions/test-lines/certification", `{"format":"shaanxi","spec":"x","finished":"2022-01-04T10:01:00Z"}`, "bad_payload"},
+		{"/v1/regions/test-lines/certification", `{"spec":"x"}`, "bad_payload"},
+		{"/v1/regions/test-lines/certification", `{"spec":"x","finished":"2022-01-04T10:01:00Z","surprise":1}`, "bad_payload"},
+	} {
+		if code, out := do(t, "POST", ts.URL+c.path, c.body); code < 400 || errCode(out) != c.code {
+			t.Errorf("POST %s %s: %d %v, want %s", c.path, c.body, code, out, c.code)
+		}
+	}
+	code, out := do(t, "GET", ts.URL+"/v1/regions", "")
+	if code != 200 {
+		t.Fatalf("regions: %d", code)
+	}
+	found := false
+	for _, f := range out["formats"].([]any) {
+		f := f.(map[string]any)
+		if f["format"] != "test-lines" {
+			if f["certification"] != nil {
+				t.Errorf("%v certified without a submission", f["format"])
+			}
+			continue
+		}
+		c, _ := f["certification"].(map[string]any)
+		if c == nil || c["passed"] != false || len(c["failed"].([]any)) != 2 || c["recorded"] == nil {
+			t.Fatalf("certification shown as %v", f["certification"])
+		}
+		found = true
+	}
+	if !found {
+		t.Fatal("format missing from /v1/regions")
+	}
+}

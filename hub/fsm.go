@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"sort"
 	"sync"
 	"time"
@@ -145,7 +146,7 @@ func (f *FSM) Snapshot() (*Snapshot, error) {
 	s.gen++
 	snap := &Snapshot{
 		header: snapshotHeader{
-			Format: snapshotFormat, Version: 1,
+			Format: snapshotFormat, Version: snapshotVersion,
 			Index: s.index, Now: s.now, LastSweep: s.lastSweep, QuarantineNext: s.quarantineNext,
 			Retention: s.retention, Digest: s.digest.String(),
 		},
@@ -179,12 +180,19 @@ func (f *FSM) Snapshot() (*Snapshot, error) {
 	for k, v := range s.riskAreas {
 		snap.riskAreas[k] = v
 	}
+	// Certifications are replaced, never changed in place: sharing the
+	// pointers is safe.
+	snap.feeds, snap.certs = maps.Clone(s.feeds), maps.Clone(s.certs)
 	return snap, nil
 }
 
 func prefix[T any](s []T) []T { return s[:len(s):len(s)] }
 
 const snapshotFormat = "codefed-hub-snapshot"
+
+// snapshotVersion 2 added feed cursors and certifications; version 1
+// snapshots (which have neither) still restore.
+const snapshotVersion = 2
 
 type snapshotHeader struct {
 	Format         string        `json:"format"`
@@ -204,6 +212,8 @@ type Snapshot struct {
 	places     map[string]*schema.Place
 	riskAreas  map[string]schema.RiskArea
 	quarantine []QuarantineEntry
+	feeds      map[string]string
+	certs      map[string]*Certification
 	// view holds the record arena and interning tables as they were, to
 	// rebuild records from.
 	view     *State
@@ -212,10 +222,12 @@ type Snapshot struct {
 
 // snapshotLine is one line of the snapshot stream; exactly one field is set.
 type snapshotLine struct {
-	Place      *schema.Place    `json:"place,omitempty"`
-	Subject    *snapshotSubject `json:"subject,omitempty"`
-	RiskArea   *schema.RiskArea `json:"risk_area,omitempty"`
-	Quarantine *QuarantineEntry `json:"quarantine,omitempty"`
+	Place         *schema.Place    `json:"place,omitempty"`
+	Subject       *snapshotSubject `json:"subject,omitempty"`
+	RiskArea      *schema.RiskArea `json:"risk_area,omitempty"`
+	Quarantine    *QuarantineEntry `json:"quarantine,omitempty"`
+	Feed          *FeedCursor      `json:"feed,omitempty"`
+	Certification *Certification   `json:"certification,omitempty"`
 }
 
 type snapshotSubject struct {
@@ -281,12 +293,23 @@ func (sn *Snapshot) Persist(w io.Writer) error {
 			return fmt.Errorf("write snapshot quarantine: %w", err)
 		}
 	}
+	for _, feed := range sortedKeys(sn.feeds) {
+		if err := enc.Encode(snapshotLine{Feed: &FeedCursor{feed, sn.feeds[feed]}}); err != nil {
+			return fmt.Errorf("write snapshot feed: %w", err)
+		}
+	}
+	for _, format := range sortedKeys(sn.certs) {
+		if err := enc.Encode(snapshotLine{Certification: sn.certs[format]}); err != nil {
+			return fmt.Errorf("write snapshot certification: %w", err)
+		}
+	}
 	return bw.Flush()
 }
 
 // Release frees the snapshot's references.
 func (sn *Snapshot) Release() {
 	sn.subjects, sn.places, sn.riskAreas, sn.quarantine, sn.view = nil, nil, nil, nil, nil
+	sn.feeds, sn.certs = nil, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -307,7 +330,7 @@ func (f *FSM) Restore(r io.Reader) error {
 	if err := dec.Decode(&h); err != nil {
 		return fmt.Errorf("read snapshot header: %w", err)
 	}
-	if h.Format != snapshotFormat || h.Version != 1 {
+	if h.Format != snapshotFormat || h.Version < 1 || h.Version > snapshotVersion {
 		return fmt.Errorf("snapshot format %q version %d is not supported", h.Format, h.Version)
 	}
 	s := NewState(h.Retention)
@@ -331,6 +354,10 @@ func (f *FSM) Restore(r io.Reader) error {
 		case line.Quarantine != nil:
 			s.quarantine = append(s.quarantine, *line.Quarantine)
 			s.digest.add(quarantineHash(line.Quarantine))
+		case line.Feed != nil:
+			s.setFeedCursor(line.Feed.Feed, line.Feed.Cursor)
+		case line.Certification != nil:
+			s.setCertification(line.Certification)
 		default:
 			return fmt.Errorf("snapshot record %d is empty", n)
 		}

@@ -29,17 +29,23 @@ func newHarness(t *testing.T) *harness { return &harness{t: t, f: NewFSM(0)} }
 // apply applies one records command at command time now and returns its result.
 func (h *harness) apply(now time.Time, cmd RecordsCommand) RecordsResult {
 	h.t.Helper()
-	b, err := cmd.Encode()
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.index++
-	out := h.f.Apply(h.index, now, [][]byte{b})
-	res, err := decodeRecordsResult(out[0])
+	res, err := decodeRecordsResult(h.applyEncoded(now, cmd.Encode))
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	return res
+}
+
+// applyEncoded applies one command at command time now and returns its
+// encoded CommandResult.
+func (h *harness) applyEncoded(now time.Time, encode func() ([]byte, error)) []byte {
+	h.t.Helper()
+	b, err := encode()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.index++
+	return h.f.Apply(h.index, now, [][]byte{b})[0]
 }
 
 func status(subject, region, color string, issued time.Time, recordID string) schema.Status {

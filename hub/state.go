@@ -71,6 +71,10 @@ type State struct {
 	regionPlaces   map[string]map[string]bool
 	quarantine     []QuarantineEntry
 	quarantineNext uint64
+	// feeds holds each pulled feed's committed cursor; certs the latest
+	// certification of each format (feeds.go).
+	feeds map[string]string
+	certs map[string]*Certification
 
 	index     uint64    // last applied log index
 	now       time.Time // time of the last applied command
@@ -130,6 +134,8 @@ func NewState(retention time.Duration) *State {
 		lists:        newLists(),
 		locals:       newLocals(),
 		regionPlaces: map[string]map[string]bool{},
+		feeds:        map[string]string{},
+		certs:        map[string]*Certification{},
 		retention:    retention,
 	}
 }
@@ -162,6 +168,10 @@ func applyRecords(s *State, c *applyContext, payload []byte) (any, error) {
 	if err := json.Unmarshal(payload, &cmd); err != nil {
 		return nil, fmt.Errorf("decode records command: %w", err)
 	}
+	return s.applyRecords(c, &cmd), nil
+}
+
+func (s *State) applyRecords(c *applyContext, cmd *RecordsCommand) RecordsResult {
 	var res RecordsResult
 	for i := range cmd.Statuses {
 		if !statusTimesOK(&cmd.Statuses[i]) {
@@ -201,7 +211,7 @@ func applyRecords(s *State, c *applyContext, payload []byte) (any, error) {
 		s.addQuarantine(QuarantineEntry{ID: id, BatchID: cmd.BatchID, Region: cmd.Region, Format: cmd.Format, At: c.now, Rejection: r})
 		res.Quarantined++
 	}
-	return res, nil
+	return res
 }
 
 // subjectForWrite returns the subject's state ready to be changed, copying

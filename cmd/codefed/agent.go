@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/pull"
 	"github.com/codefed/codefed/internal/node"
 )
 
@@ -22,7 +23,9 @@ func newAgentCmd() *cobra.Command {
 	var (
 		id, httpAddr, httpAdvertise, raftAddr, raftAdvertise, dataDir, join, keyFile, trustFile string
 		bootstrap, devKey                                                                       bool
-		memoryLimit                                                                             string
+		memoryLimit, debugAddr, pullTokenFile                                                   string
+		pulls                                                                                   []string
+		pullLimit                                                                               int
 	)
 	cmd := &cobra.Command{
 		Use:   "agent --node-id ID [--http ADDR] [--raft ADDR] [--data DIR] (--bootstrap | --join URL)",
@@ -63,7 +66,7 @@ in the log. Generate one with:  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' 
 			}
 			cfg := node.Config{
 				ID: id, HTTPListen: httpAddr, HTTPAdvertise: httpAdvertise, RaftListen: raftAddr, RaftAdvertise: raftAdvertise,
-				DataDir: dataDir, Bootstrap: bootstrap, Join: join, Key: key,
+				DataDir: dataDir, Bootstrap: bootstrap, Join: join, Key: key, DebugListen: debugAddr,
 				Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo})),
 			}
 			if trustFile != "" {
@@ -73,6 +76,19 @@ in the log. Generate one with:  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' 
 				}
 				if cfg.Trust, err = adapters.ParseCertificates(b); err != nil {
 					return &exitError{2, fmt.Errorf("--trust %s: %w", trustFile, err)}
+				}
+			}
+			if len(pulls) > 0 {
+				token, err := pull.Token(pullTokenFile)
+				if err != nil {
+					return &exitError{2, fmt.Errorf("--pull: %w", err)}
+				}
+				for _, spec := range pulls {
+					ps, err := pull.ParseSpec(spec)
+					if err != nil {
+						return &exitError{2, fmt.Errorf("--pull: %w", err)}
+					}
+					cfg.Pulls = append(cfg.Pulls, node.Pull{Spec: ps, Token: token, Limit: pullLimit})
 				}
 			}
 			if memoryLimit != "" {
@@ -91,6 +107,9 @@ in the log. Generate one with:  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' 
 				return err
 			}
 			cfg.Logger.Info("codefed agent running", "node", id, "http", n.URL, "raft", n.Raft.RaftAddr(), "data", dataDir)
+			if n.DebugAddr != "" {
+				cfg.Logger.Info("profiler listening", "addr", n.DebugAddr)
+			}
 			<-ctx.Done()
 			cfg.Logger.Info("shutting down", "node", id)
 			return n.Close()
@@ -108,6 +127,10 @@ in the log. Generate one with:  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' 
 	f.StringVar(&keyFile, "key-file", "", "federation key file (hex or raw); default $CODEFED_FEDERATION_KEY")
 	f.BoolVar(&devKey, "insecure-dev-key", false, "use the public development key (throwaway clusters only)")
 	f.StringVar(&trustFile, "trust", "", "trusted signing certificates for signed formats (eu-dcc)")
+	f.StringArrayVar(&pulls, "pull", nil, "pull a region's feed (RIS/1) while this server leads: FORMAT=URL, repeatable")
+	f.StringVar(&pullTokenFile, "pull-token-file", "", "file holding the regions' bearer token for --pull (default $CODEFED_PULL_TOKEN)")
+	f.IntVar(&pullLimit, "pull-limit", 0, "persons asked per feed page (default 100; at most the region's feed_max_limit)")
+	f.StringVar(&debugAddr, "debug-addr", "", "serve the Go profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it private")
 	f.StringVar(&memoryLimit, "memory-limit", "", "soft limit for the Go heap, e.g. 900MiB or 1GiB (default $GOMEMLIMIT or none)")
 	return cmd
 }

@@ -15,8 +15,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/codefed/codefed/adapters"
+	"github.com/codefed/codefed/adapters/pull"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/codefed/codefed/federation"
 	"github.com/codefed/codefed/hub"
@@ -51,10 +57,27 @@ type Config struct {
 	SnapshotThreshold uint64
 	TrailingLogs      uint64
 	NoSync            bool
+	// Pulls are region feeds this node pulls while it leads (RIS/1, see
+	// adapters/pull); their cursors live in the replicated state.
+	Pulls []Pull
+	// DebugListen, when set, serves the Go profiler (net/http/pprof) on
+	// its own listener, never on the API's: profiles show memory contents
+	// and must stay on an operator-only address.
+	DebugListen string
 	// Clock is the node's wall clock (default time.Now): it stamps the log
 	// entries this node proposes and is the as-of time of its answers.
 	// Tests replaying a past period set it.
 	Clock func() time.Time
+}
+
+// Pull is one region feed to pull.
+type Pull struct {
+	Spec  pull.Spec
+	Token string
+	// Limit is the persons asked per page (default the puller's).
+	Limit int
+	// PollInterval is the wait after the feed's end (default the puller's).
+	PollInterval time.Duration
 }
 
 // Node is a running server.
@@ -66,6 +89,12 @@ type Node struct {
 	server *http.Server
 	ln     net.Listener
 	done   chan error
+	debug  *http.Server
+	// stopPulls ends the pullers; pulls waits for them.
+	stopPulls context.CancelFunc
+	pulls     sync.WaitGroup
+	// DebugAddr is the profiler's address, "" when it is off.
+	DebugAddr string
 }
 
 // Start opens the data directory, starts raft and the HTTP API, and, when
@@ -98,18 +127,29 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		ln.Close()
 		return nil, err
 	}
+	registry := prometheus.NewRegistry()
 	api := hub.NewServer(hub.Config{
 		FSM: fsm, Cluster: raftNode, Subjects: subjects, Internal: raftNode.Handler(),
-		Logger: cfg.Logger.With("node", cfg.ID), Trust: cfg.Trust, Now: cfg.Clock,
+		Logger: cfg.Logger.With("node", cfg.ID), Trust: cfg.Trust, Now: cfg.Clock, Registry: registry,
 	})
 	n := &Node{ID: cfg.ID, URL: url, FSM: fsm, Raft: raftNode, ln: ln, done: make(chan error, 1),
 		server: &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}}
 	go func() { n.done <- n.server.Serve(ln) }()
+	if cfg.DebugListen != "" {
+		if err := n.serveDebug(cfg.DebugListen); err != nil {
+			n.Close()
+			return nil, err
+		}
+	}
 	if cfg.Join != "" && !cfg.Bootstrap {
 		if err := n.join(ctx, cfg.Join); err != nil {
 			n.Close()
 			return nil, err
 		}
+	}
+	if err := n.startPulls(cfg, subjects, registry); err != nil {
+		n.Close()
+		return nil, err
 	}
 	return n, nil
 }
@@ -162,10 +202,95 @@ func postJSON(ctx context.Context, url string, body []byte) error {
 func (n *Node) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if n.stopPulls != nil {
+		n.stopPulls()
+		n.pulls.Wait()
+	}
 	errs := []error{n.server.Shutdown(ctx)}
+	if n.debug != nil {
+		errs = append(errs, n.debug.Close())
+	}
 	errs = append(errs, n.Raft.Close())
 	if err := <-n.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// serveDebug starts the profiler's listener.
+func (n *Node) serveDebug(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen debug on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	n.debug = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	n.DebugAddr = ln.Addr().String()
+	go func() { _ = n.debug.Serve(ln) }()
+	return nil
+}
+
+// startPulls starts one puller per configured feed. A puller runs only
+// while this node leads, so a region sees one reader; the compare-and-set
+// on the replicated cursor keeps a deposed leader's last page from
+// applying twice.
+func (n *Node) startPulls(cfg Config, subjects *schema.Pseudonymizer, reg prometheus.Registerer) error {
+	if len(cfg.Pulls) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n.stopPulls = cancel
+	store := &hub.FeedStore{FSM: n.FSM, Cluster: n.Raft}
+	for _, pc := range cfg.Pulls {
+		p, err := pull.New(pull.Config{
+			Format: pc.Spec.Format, URL: pc.Spec.URL, Token: pc.Token, Limit: pc.Limit, PollInterval: pc.PollInterval,
+			Decode: adapters.DecodeOptions{Subjects: subjects, Trust: cfg.Trust}, Store: store, Now: cfg.Clock,
+			Registerer: reg, Logger: cfg.Logger.With("node", cfg.ID, "feed", pc.Spec.Feed()),
+		})
+		if err != nil {
+			return fmt.Errorf("pull %s: %w", pc.Spec.Feed(), err)
+		}
+		n.pulls.Add(1)
+		go func() {
+			defer n.pulls.Done()
+			n.pullWhileLeader(ctx, p)
+		}()
+	}
+	return nil
+}
+
+// leadershipCheck is how often a node looks whether it gained or lost the
+// leadership its pullers follow.
+const leadershipCheck = 500 * time.Millisecond
+
+func (n *Node) pullWhileLeader(ctx context.Context, p *pull.Puller) {
+	tick := time.NewTicker(leadershipCheck)
+	defer tick.Stop()
+	for {
+		if n.Raft.IsLeader() {
+			lead, lost := context.WithCancel(ctx)
+			go func() {
+				defer lost()
+				for n.Raft.IsLeader() {
+					select {
+					case <-lead.Done():
+						return
+					case <-tick.C:
+					}
+				}
+			}()
+			_ = p.Run(lead) // returns when leadership or ctx ends
+			lost()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
