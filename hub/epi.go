@@ -2,7 +2,6 @@ package hub
 
 import (
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/codefed/codefed/schema"
@@ -13,16 +12,15 @@ import (
 // contacts, visitors and risk-area exposure by looking only at the places
 // involved and the time windows asked for, never by scanning all events.
 
-// visit is one event as the place index sees it: 20 bytes, no pointer.
+// visit is one event as the place index sees it: 12 bytes, no pointer.
 // Times are whole seconds, the last one rounded up when the event has
-// sub-second parts (flagged, and looked up in the subject's list when an
-// answer needs them exactly); the record ID and time zone are not repeated
-// here either.
+// sub-second parts (then flagged, and read exactly from the subject's
+// list). The record ID, source and time zone are not repeated here;
+// answers that need them look the event up in its subject's list.
 type visit struct {
-	start, last uint32 // Unix seconds: start, and end (start when open) rounded up
-	startFrac   uint32 // sub-second part of start, part of the visit's key
-	who         uint32 // subject number (low 28 bits), kind (3 bits), frac flag (top bit)
-	source      uint32 // State.sources code
+	start uint32 // Unix seconds
+	last  uint32 // Unix seconds of the end (the start when open), rounded up
+	who   uint32 // subject number (low 28 bits), kind (3 bits), frac flag (top bit)
 }
 
 const (
@@ -35,73 +33,62 @@ func (v *visit) subject() uint32 { return v.who & (maxSubjects - 1) }
 func (v *visit) kind() uint8     { return uint8(v.who >> visitSubjectBits & 7) }
 func (v *visit) frac() bool      { return v.who&visitFrac != 0 }
 
-// placeVisits holds the visits of one place sorted by (start, subject, kind,
-// system), comparing names so every replica has the same order. maxDur, the
-// longest visit ever indexed here in seconds, bounds how far before a window
-// a visit overlapping it can start; it never shrinks, which only costs a
-// little scanning after long visits are purged.
+// placeVisits holds the visits of one place sorted by (start, who, last).
+// Subject numbers are private to a replica, so this order is too: answers
+// never follow it, they sort by names. Two events of one subject and kind
+// at one place in the same second that end in the same second look the
+// same here; they are told apart in the subject's list. maxDur, the
+// longest visit ever indexed here in seconds, bounds how far before a
+// window a visit overlapping it can start; it never shrinks, which only
+// costs a little scanning after long visits are purged.
 type placeVisits struct {
 	visits []visit
 	maxDur int64
 }
 
-type visitKey struct {
-	start, startFrac      uint32
-	subject, kind, system string
-}
-
-func (s *State) compareVisit(v *visit, k *visitKey) int {
+func compareVisits(a, b *visit) int {
 	switch {
-	case v.start != k.start:
-		return cmpInt(int64(v.start), int64(k.start))
-	case v.startFrac != k.startFrac:
-		return cmpInt(int64(v.startFrac), int64(k.startFrac))
-	case s.subjectList[v.subject()].id != k.subject:
-		return strings.Compare(s.subjectList[v.subject()].id, k.subject)
-	case kindNames[v.kind()] != k.kind:
-		return strings.Compare(kindNames[v.kind()], k.kind)
+	case a.start != b.start:
+		return cmpInt(int64(a.start), int64(b.start))
+	case a.who != b.who:
+		return cmpInt(int64(a.who), int64(b.who))
 	}
-	return strings.Compare(s.sources.system(v.source), k.system)
+	return cmpInt(int64(a.last), int64(b.last))
 }
 
-func (s *State) findVisit(pv *placeVisits, k *visitKey) (int, bool) {
-	i := sort.Search(len(pv.visits), func(i int) bool { return s.compareVisit(&pv.visits[i], k) >= 0 })
-	return i, i < len(pv.visits) && s.compareVisit(&pv.visits[i], k) == 0
+func (pv *placeVisits) find(v *visit) (int, bool) {
+	i := sort.Search(len(pv.visits), func(i int) bool { return compareVisits(&pv.visits[i], v) >= 0 })
+	return i, i < len(pv.visits) && pv.visits[i] == *v
 }
 
-func (s *State) visitKeyOf(ss *subjectState, e *eventRec) visitKey {
-	startFrac, _ := s.fracs(e)
-	return visitKey{e.start, startFrac, ss.id, kindNames[e.kind], s.sources.system(e.source)}
+func visitOf(ss *subjectState, e *eventRec) visit {
+	v := visit{start: e.start, last: uint32(lastSecond(e)), who: ss.num | uint32(e.kind)<<visitSubjectBits}
+	if e.flags&flagFrac != 0 {
+		v.who |= visitFrac
+	}
+	return v
 }
 
-// indexEvent adds or updates the visit of a stored event.
+// indexEvent adds the visit of a stored event.
 func (s *State) indexEvent(ss *subjectState, e *eventRec) {
 	if ss.num >= maxSubjects {
 		panic("hub: more subjects than the contact index can number")
 	}
 	pv := &s.slot(e).visits
-	k := s.visitKeyOf(ss, e)
-	v := visit{start: e.start, last: uint32(lastSecond(e)), startFrac: k.startFrac, source: e.source,
-		who: ss.num | uint32(e.kind)<<visitSubjectBits}
-	if e.flags&flagFrac != 0 {
-		v.who |= visitFrac
-	}
+	v := visitOf(ss, e)
 	if d := int64(v.last) - int64(v.start); d > pv.maxDur {
 		pv.maxDur = d
 	}
-	i, ok := s.findVisit(pv, &k)
-	if ok {
-		pv.visits[i] = v
-		return
-	}
+	i, _ := pv.find(&v)
 	pv.visits = insertAt(pv.visits, i, v)
 }
 
-// unindexEvent removes the visit of an event being purged.
+// unindexEvent removes the visit of a stored event, before the event
+// changes or goes.
 func (s *State) unindexEvent(ss *subjectState, e *eventRec) {
 	pv := &s.slot(e).visits
-	k := s.visitKeyOf(ss, e)
-	if i, ok := s.findVisit(pv, &k); ok {
+	v := visitOf(ss, e)
+	if i, ok := pv.find(&v); ok {
 		pv.visits = append(pv.visits[:i], pv.visits[i+1:]...)
 	}
 	if len(pv.visits) == 0 {
@@ -129,31 +116,30 @@ func (s *State) unindexPlace(slot *placeSlot) {
 	}
 }
 
-// visitEvent finds the stored event a visit at place stands for.
-func (s *State) visitEvent(placeID string, v *visit) (*subjectState, *eventRec) {
+// visitEvents calls fn for each event of the subject's list that the
+// visit (and the ones that look the same) stands for.
+func (s *State) visitEvents(slot *placeSlot, v *visit, fn func(ss *subjectState, e *eventRec) bool) bool {
 	ss := s.subjectList[v.subject()]
-	k := eventKey{int64(v.start)*1e9 + int64(v.startFrac), kindNames[v.kind()], placeID, s.sources.system(v.source)}
-	i, ok := s.findEvent(ss.events, k)
-	if !ok {
-		panic("hub: contact index names an event its subject does not hold")
+	i := sort.Search(len(ss.events), func(i int) bool { return int64(ss.events[i].start) >= int64(v.start) })
+	for ; i < len(ss.events) && ss.events[i].start == v.start; i++ {
+		e := &ss.events[i]
+		if e.place != slot.idx || e.kind != v.kind() || uint32(lastSecond(e)) != v.last {
+			continue
+		}
+		if !fn(ss, e) {
+			return false
+		}
 	}
-	return ss, &ss.events[i]
+	return true
 }
 
-// visitTimes returns a visit's start and last instant in Unix nanoseconds,
-// exactly.
-func (s *State) visitTimes(placeID string, v *visit) (int64, int64) {
-	if !v.frac() {
-		return int64(v.start) * 1e9, int64(v.last) * 1e9
-	}
-	_, e := s.visitEvent(placeID, v)
-	return s.startNs(e), s.lastNs(e)
-}
-
-// overlapping calls fn for every visit at the place that overlaps [lo, hi]
-// (Unix nanoseconds), in index order, until fn returns false. The visit's
-// exact start and last instant are passed along.
-func (s *State) overlapping(slot *placeSlot, lo, hi int64, fn func(v *visit, start, last int64) bool) {
+// overlapping calls fn for every event at the place that overlaps [lo, hi]
+// (Unix nanoseconds), with its exact start and last instant, until fn
+// returns false. ss and e are the subject and the stored event; they are
+// nil when the index alone had the answer (a whole-second visit that no
+// other looks like), so callers that need more than the subject, the kind
+// and the times must use overlappingEvents.
+func (s *State) overlapping(slot *placeSlot, lo, hi int64, fn func(v *visit, ss *subjectState, e *eventRec, start, last int64) bool) {
 	pv := &slot.visits
 	// Whole seconds that bound the window: visits are filtered on them,
 	// then checked exactly.
@@ -163,19 +149,46 @@ func (s *State) overlapping(slot *placeSlot, lo, hi int64, fn func(v *visit, sta
 		first = loSec
 	}
 	i := sort.Search(len(pv.visits), func(i int) bool { return int64(pv.visits[i].start) >= first })
-	for ; i < len(pv.visits) && int64(pv.visits[i].start) <= hiSec; i++ {
+	for i < len(pv.visits) && int64(pv.visits[i].start) <= hiSec {
 		v := &pv.visits[i]
+		same := 1 // visits that look like v follow it
+		for i+same < len(pv.visits) && pv.visits[i+same] == *v {
+			same++
+		}
+		i += same
 		if int64(v.last) < loSec {
 			continue
 		}
-		start, last := s.visitTimes(slot.id, v)
-		if last < lo || start > hi {
+		if same == 1 && !v.frac() {
+			start, last := int64(v.start)*1e9, int64(v.last)*1e9
+			if last < lo || start > hi {
+				continue
+			}
+			if !fn(v, nil, nil, start, last) {
+				return
+			}
 			continue
 		}
-		if !fn(v, start, last) {
+		if !s.visitEvents(slot, v, func(ss *subjectState, e *eventRec) bool {
+			start, last := s.startNs(e), s.lastNs(e)
+			if last < lo || start > hi {
+				return true
+			}
+			return fn(v, ss, e, start, last)
+		}) {
 			return
 		}
 	}
+}
+
+// overlappingEvents is overlapping with every event looked up.
+func (s *State) overlappingEvents(slot *placeSlot, lo, hi int64, fn func(ss *subjectState, e *eventRec) bool) {
+	s.overlapping(slot, lo, hi, func(v *visit, ss *subjectState, e *eventRec, _, _ int64) bool {
+		if e != nil {
+			return fn(ss, e)
+		}
+		return s.visitEvents(slot, v, fn)
+	})
 }
 
 func floorDiv(a, b int64) int64 {
@@ -212,7 +225,8 @@ type Contacts struct {
 // city) and never make a contact. The overlap is computed on the whole
 // events, not clipped to the window. Results are sorted by overlap, longest
 // first, then by subject and start; one meeting is reported once even when
-// several of the subject's records describe it.
+// several records of either subject describe it, with the least of their
+// kinds by name.
 func (f *FSM) Contacts(subject string, from, to time.Time, minOverlap time.Duration) (*Contacts, bool) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
@@ -229,7 +243,7 @@ func (f *FSM) Contacts(subject string, from, to time.Time, minOverlap time.Durat
 		start   int64
 		end     int64
 	}
-	var dup map[seen]bool
+	var dup map[seen]int
 	for i := range ss.events {
 		e := &ss.events[i]
 		eStart, eEnd := s.startNs(e), s.lastNs(e)
@@ -238,7 +252,7 @@ func (f *FSM) Contacts(subject string, from, to time.Time, minOverlap time.Durat
 		}
 		slot := s.slot(e)
 		loc := zoneFor(int32(e.offset) * 60)
-		s.overlapping(slot, eStart, eEnd, func(v *visit, vStart, vEnd int64) bool {
+		s.overlapping(slot, eStart, eEnd, func(v *visit, _ *subjectState, _ *eventRec, vStart, vEnd int64) bool {
 			if v.subject() == ss.num || v.kind() == kindCarrierCity {
 				return true
 			}
@@ -251,12 +265,17 @@ func (f *FSM) Contacts(subject string, from, to time.Time, minOverlap time.Durat
 			// reported once.
 			k := seen{v.subject(), e.place, start, end}
 			if dup == nil {
-				dup = map[seen]bool{}
+				dup = map[seen]int{}
 			}
-			if dup[k] {
+			if j, ok := dup[k]; ok {
+				// The index's order is private to this replica: keep the
+				// kind every replica would, the least by name.
+				if c := &out.Contacts[j]; kindNames[v.kind()] < c.Kind {
+					c.Kind = kindNames[v.kind()]
+				}
 				return true
 			}
-			dup[k] = true
+			dup[k] = len(out.Contacts)
 			out.Contacts = append(out.Contacts, Contact{
 				Subject: s.subjectList[v.subject()].id, Place: *slot.cur, Kind: kindNames[v.kind()],
 				Start: time.Unix(0, start).In(loc), End: time.Unix(0, end).In(loc),
@@ -321,17 +340,17 @@ func (f *FSM) Visitors(placeID string, from, to time.Time) (*Visitors, bool) {
 	}
 	out := &Visitors{Place: *slot.cur, Visits: []Visit{}, Index: s.index}
 	lo, hi := windowNanos(from, to)
-	s.overlapping(slot, lo, hi, func(v *visit, _, _ int64) bool {
-		out.Visits = append(out.Visits, s.public(placeID, v))
+	s.overlappingEvents(slot, lo, hi, func(ss *subjectState, e *eventRec) bool {
+		out.Visits = append(out.Visits, s.public(ss, e))
 		return true
 	})
+	sort.Slice(out.Visits, func(i, j int) bool { return visitLess(&out.Visits[i], &out.Visits[j]) })
 	return out, true
 }
 
 // public renders a visit, finding its event in the subject's list for the
 // record ID and the time zone it arrived in.
-func (s *State) public(placeID string, v *visit) Visit {
-	ss, e := s.visitEvent(placeID, v)
+func (s *State) public(ss *subjectState, e *eventRec) Visit {
 	loc := zoneFor(int32(e.offset) * 60)
 	out := Visit{Subject: ss.id, Kind: kindNames[e.kind],
 		Source: schema.Source{System: s.sources.system(e.source), RecordID: string(s.rid(e))},
@@ -340,6 +359,23 @@ func (s *State) public(placeID string, v *visit) Visit {
 		out.End = time.Unix(0, s.endNs(e)).In(loc)
 	}
 	return out
+}
+
+// visitLess orders visits as every replica does: by start, then subject,
+// kind, source system and record ID (which tell apart any two events at
+// one place).
+func visitLess(a, b *Visit) bool {
+	switch {
+	case !a.Start.Equal(b.Start):
+		return a.Start.Before(b.Start)
+	case a.Subject != b.Subject:
+		return a.Subject < b.Subject
+	case a.Kind != b.Kind:
+		return a.Kind < b.Kind
+	case a.Source.System != b.Source.System:
+		return a.Source.System < b.Source.System
+	}
+	return a.Source.RecordID < b.Source.RecordID
 }
 
 // Exposure is a visit inside a risk area during its window.
@@ -378,11 +414,11 @@ func (f *FSM) Exposed(areaID string) (*Exposed, bool) {
 		for id := range ids {
 			slot := s.places[id]
 			place := *slot.cur
-			s.overlapping(slot, lo, hi, func(v *visit, start, _ int64) bool {
-				if !a.Until.IsZero() && start >= hi {
+			s.overlappingEvents(slot, lo, hi, func(ss *subjectState, e *eventRec) bool {
+				if !a.Until.IsZero() && s.startNs(e) >= hi {
 					return true // the window is half-open: [from, until)
 				}
-				pub := s.public(id, v)
+				pub := s.public(ss, e)
 				out.Exposed = append(out.Exposed, Exposure{Subject: pub.Subject, Place: place, Kind: pub.Kind, Start: pub.Start, End: pub.End})
 				return true
 			})
@@ -396,7 +432,14 @@ func (f *FSM) Exposed(areaID string) (*Exposed, bool) {
 		if !x.Start.Equal(y.Start) {
 			return x.Start.Before(y.Start)
 		}
-		return x.Place.ID < y.Place.ID
+		if x.Place.ID != y.Place.ID {
+			return x.Place.ID < y.Place.ID
+		}
+		// Answers never follow the index's replica-private order.
+		if x.Kind != y.Kind {
+			return x.Kind < y.Kind
+		}
+		return x.End.Before(y.End)
 	})
 	return out, true
 }

@@ -73,7 +73,7 @@ func bruteContacts(h *harness, subjects []string, subject string, from, to time.
 		s, p       string
 		start, end int64
 	}
-	seen := map[key]bool{}
+	seen := map[key]int{}
 	out := []Contact{}
 	end := func(e schema.Event) time.Time {
 		if e.End.IsZero() {
@@ -109,10 +109,12 @@ func bruteContacts(h *harness, subjects []string, subject string, from, to time.
 					continue
 				}
 				k := key{other, e.Place.ID, s.UnixNano(), en.UnixNano()}
-				if seen[k] {
+				if j, ok := seen[k]; ok {
+					// One meeting several records describe: the least kind.
+					out[j].Kind = min(out[j].Kind, v.Kind)
 					continue
 				}
-				seen[k] = true
+				seen[k] = len(out)
 				out = append(out, Contact{Subject: other, Place: e.Place, Start: s.In(e.Start.Location()), End: en.In(e.Start.Location()),
 					OverlapSeconds: int64(ov / time.Second), Kind: v.Kind})
 			}

@@ -376,6 +376,7 @@ func (s *State) mergeEvent(e *schema.Event) bool {
 	if ok {
 		old := &ss.events[i]
 		s.digest.remove(s.eventHash(ss.id, old))
+		s.unindexEvent(ss, old)
 		oldStartFrac, oldEndFrac := s.fracs(old)
 		old.end = endSec
 		if endFrac != oldEndFrac {
