@@ -227,3 +227,21 @@ func phone(prefix, doc string) secret {
 	h.Write([]byte(doc))
 	return secret(fmt.Sprintf("%s%08d", prefix, h.Sum32()%100000000))
 }
+
+// EncodeEmpty writes China Telecom's export for the receiving province
+// region with no card, stamped with opts.At: what a region's feed serves
+// when it has nothing new. Encode cannot write it, since an export takes its
+// province from its events.
+func (Adapter) EncodeEmpty(region string, opts adapters.EncodeOptions) ([]byte, error) {
+	if !provinceCode(region) {
+		return nil, fmt.Errorf("carrier: region %q is not a province code (the receiving province)", region)
+	}
+	if opts.At.IsZero() {
+		return nil, errors.New("carrier: an empty export needs a time to be stamped with")
+	}
+	gen := opts.At.In(adapters.Beijing)
+	return json.Marshal(ctccExport{
+		RequestID: "CT-XCK-" + region + "-" + gen.Format("20060102150405"),
+		AreaCode:  region, Timestamp: gen.UnixMilli(), Data: []ctccRecord{},
+	})
+}
