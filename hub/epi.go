@@ -119,7 +119,7 @@ func (s *State) unindexPlace(slot *placeSlot) {
 // visitEvents calls fn for each event of the subject's list that the
 // visit (and the ones that look the same) stands for.
 func (s *State) visitEvents(slot *placeSlot, v *visit, fn func(ss *subjectState, e *eventRec) bool) bool {
-	ss := s.subjectList[v.subject()]
+	ss := s.subjects.at(v.subject())
 	i := sort.Search(len(ss.events), func(i int) bool { return int64(ss.events[i].start) >= int64(v.start) })
 	for ; i < len(ss.events) && ss.events[i].start == v.start; i++ {
 		e := &ss.events[i]
@@ -231,7 +231,8 @@ func (f *FSM) Contacts(subject string, from, to time.Time, minOverlap time.Durat
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	s := f.state
-	ss := s.subjects[subject]
+	id, _ := parseSubject(subject)
+	ss := s.subjects.lookup(id)
 	if ss == nil {
 		return nil, false
 	}
@@ -277,7 +278,7 @@ func (f *FSM) Contacts(subject string, from, to time.Time, minOverlap time.Durat
 			}
 			dup[k] = len(out.Contacts)
 			out.Contacts = append(out.Contacts, Contact{
-				Subject: s.subjectList[v.subject()].id, Place: *slot.cur, Kind: kindNames[v.kind()],
+				Subject: s.subjects.at(v.subject()).id.String(), Place: *slot.cur, Kind: kindNames[v.kind()],
 				Start: time.Unix(0, start).In(loc), End: time.Unix(0, end).In(loc),
 				OverlapSeconds: ov / int64(time.Second),
 			})
@@ -352,7 +353,7 @@ func (f *FSM) Visitors(placeID string, from, to time.Time) (*Visitors, bool) {
 // record ID and the time zone it arrived in.
 func (s *State) public(ss *subjectState, e *eventRec) Visit {
 	loc := zoneFor(int32(e.offset) * 60)
-	out := Visit{Subject: ss.id, Kind: kindNames[e.kind],
+	out := Visit{Subject: ss.id.String(), Kind: kindNames[e.kind],
 		Source: schema.Source{System: s.sources.system(e.source), RecordID: string(s.rid(e))},
 		Start:  time.Unix(0, s.startNs(e)).In(loc)}
 	if e.end != 0 {

@@ -2,11 +2,13 @@ package hub
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -125,7 +127,7 @@ func (f *FSM) Counts() map[string]int {
 	defer f.mu.RUnlock()
 	s := f.state
 	return map[string]int{
-		"subjects": len(s.subjects), "statuses": s.counts.statuses, "events": s.counts.events,
+		"subjects": len(s.subjects.byID), "statuses": s.counts.statuses, "events": s.counts.events,
 		"places": len(s.places), "risk_areas": len(s.riskAreas), "quarantine": len(s.quarantine),
 	}
 }
@@ -150,7 +152,7 @@ func (f *FSM) Snapshot() (*Snapshot, error) {
 			Index: s.index, Now: s.now, LastSweep: s.lastSweep, QuarantineNext: s.quarantineNext,
 			Retention: s.retention, Digest: s.digest.String(),
 		},
-		subjects:   make(map[string]*subjectState, len(s.subjects)),
+		subjects:   s.subjects.view(),
 		places:     make(map[string]*schema.Place, len(s.places)),
 		riskAreas:  make(map[string]schema.RiskArea, len(s.riskAreas)),
 		quarantine: s.quarantine[:len(s.quarantine):len(s.quarantine)],
@@ -165,9 +167,6 @@ func (f *FSM) Snapshot() (*Snapshot, error) {
 		},
 		// Place numbers are reused after a sweep; keep the IDs as they are now.
 		placeIDs: make([]string, len(s.placeList)),
-	}
-	for k, v := range s.subjects {
-		snap.subjects[k] = v
 	}
 	for i, slot := range s.placeList {
 		if slot != nil {
@@ -208,7 +207,7 @@ type snapshotHeader struct {
 // Snapshot is a point-in-time copy of the state being written out.
 type Snapshot struct {
 	header     snapshotHeader
-	subjects   map[string]*subjectState
+	subjects   subjectTable
 	places     map[string]*schema.Place
 	riskAreas  map[string]schema.RiskArea
 	quarantine []QuarantineEntry
@@ -264,8 +263,12 @@ func (sn *Snapshot) Persist(w io.Writer) error {
 	}
 	line := snapshotSubject{}
 	v := sn.view
-	for _, id := range sortedKeys(sn.subjects) {
-		ss := sn.subjects[id]
+	// Subjects go out sorted by pseudonym; the table's order is private.
+	order := make([]*subjectState, 0, len(sn.subjects.chunks)*chunkSize)
+	sn.subjects.each(func(ss *subjectState) { order = append(order, ss) })
+	slices.SortFunc(order, func(a, b *subjectState) int { return bytes.Compare(a.id[:], b.id[:]) })
+	for _, ss := range order {
+		id := ss.id.String()
 		line.ID, line.Statuses, line.Events = id, line.Statuses[:0], line.Events[:0]
 		for i := range ss.statuses {
 			line.Statuses = append(line.Statuses, v.status(id, &ss.statuses[i]))
@@ -308,7 +311,7 @@ func (sn *Snapshot) Persist(w io.Writer) error {
 
 // Release frees the snapshot's references.
 func (sn *Snapshot) Release() {
-	sn.subjects, sn.places, sn.riskAreas, sn.quarantine, sn.view = nil, nil, nil, nil, nil
+	sn.subjects, sn.places, sn.riskAreas, sn.quarantine, sn.view = subjectTable{}, nil, nil, nil, nil
 	sn.feeds, sn.certs = nil, nil
 }
 
@@ -375,8 +378,14 @@ func (f *FSM) Restore(r io.Reader) error {
 }
 
 func (s *State) restoreSubject(line *snapshotSubject) error {
-	ss := &subjectState{id: line.ID, gen: s.gen}
-	s.numberSubject(ss)
+	id, ok := parseSubject(line.ID)
+	if !ok {
+		return fmt.Errorf("subject %.16q is not a subject", line.ID)
+	}
+	if s.subjects.lookup(id) != nil {
+		return fmt.Errorf("subject %s appears twice", line.ID)
+	}
+	ss := s.subjects.add(id, s.gen)
 	ss.statuses = make([]statusRec, len(line.Statuses))
 	for i := range line.Statuses {
 		st := &line.Statuses[i]
@@ -387,7 +396,7 @@ func (s *State) restoreSubject(line *snapshotSubject) error {
 		if i > 0 && line.Statuses[i-1].Region >= st.Region {
 			return fmt.Errorf("subject %s: statuses out of order", line.ID)
 		}
-		s.digest.add(s.statusHash(ss.id, &ss.statuses[i]))
+		s.digest.add(s.statusHash(line.ID, &ss.statuses[i]))
 	}
 	s.counts.statuses += len(ss.statuses)
 	ss.events = make([]eventRec, len(line.Events))
@@ -420,6 +429,5 @@ func (s *State) restoreSubject(line *snapshotSubject) error {
 		s.indexEvent(ss, &ss.events[i])
 	}
 	s.counts.events += len(ss.events)
-	s.subjects[line.ID] = ss
 	return nil
 }

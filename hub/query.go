@@ -42,7 +42,8 @@ func (f *FSM) Status(subject string, now time.Time) (*FederatedStatus, bool) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	s := f.state
-	ss := s.subjects[subject]
+	id, _ := parseSubject(subject)
+	ss := s.subjects.lookup(id)
 	if ss == nil {
 		return nil, false
 	}
@@ -64,7 +65,7 @@ func (f *FSM) Status(subject string, now time.Time) (*FederatedStatus, bool) {
 		}
 	}
 	for i := range ss.statuses {
-		st := s.status(ss.id, &ss.statuses[i])
+		st := s.status(subject, &ss.statuses[i])
 		out.Regions[st.Region] = st
 		if vu, ok := validUntil(&ss.statuses[i]); ok && now.UnixNano() >= vu {
 			continue
@@ -147,7 +148,8 @@ type CityVisit struct {
 func (f *FSM) Trajectory(subject string, from, to time.Time) (*Trajectory, bool) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	ss := f.state.subjects[subject]
+	id, _ := parseSubject(subject)
+	ss := f.state.subjects.lookup(id)
 	if ss == nil {
 		return nil, false
 	}

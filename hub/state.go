@@ -45,7 +45,7 @@ type QuarantineEntry struct {
 // commands it was given: no wall clock, no randomness, and no map iteration
 // order reaches the state or the digest.
 type State struct {
-	subjects  map[string]*subjectState
+	subjects  subjectTable
 	places    map[string]*placeSlot
 	riskAreas map[string]schema.RiskArea
 	// sources interns the events' (source system, reporting region)
@@ -60,12 +60,10 @@ type State struct {
 	// that purged more than half of it builds a new one (never rewriting
 	// the old, which a snapshot may still be reading).
 	rids []byte
-	// placeList and subjectList number places and subjects for the
+	// placeList numbers places for the
 	// pointer-free events and visits; freed numbers are reused.
 	placeList    []*placeSlot
 	freePlaces   []uint32
-	subjectList  []*subjectState
-	freeSubjects []uint32
 	// Derived index (epi.go): place IDs by region. Each place holds its
 	// visits.
 	regionPlaces   map[string]map[string]bool
@@ -93,19 +91,6 @@ type counts struct {
 	statuses, events int
 }
 
-type subjectState struct {
-	// num is the subject's position in State.subjectList, which the place
-	// index refers to: a number keeps the index free of pointers, so the
-	// collector never scans it.
-	num uint32
-	// id is the subject, shared by every index entry that names it so the
-	// 64 hex digits are stored once per subject, not once per event.
-	id       string
-	gen      uint64
-	statuses []statusRec // at most one per region, sorted by region name
-	events   []eventRec  // sorted by start, then key
-}
-
 // placeSlot interns a place: every event at the place shares the slot. A
 // record bringing new details (name, coordinates) for the same ID replaces
 // cur, never the struct cur points to, so a snapshot can keep the old one.
@@ -126,7 +111,7 @@ func NewState(retention time.Duration) *State {
 		retention = DefaultRetention
 	}
 	return &State{
-		subjects:     map[string]*subjectState{},
+		subjects:     newSubjectTable(),
 		places:       map[string]*placeSlot{},
 		riskAreas:    map[string]schema.RiskArea{},
 		sources:      newSources(),
@@ -174,7 +159,7 @@ func applyRecords(s *State, c *applyContext, payload []byte) (any, error) {
 func (s *State) applyRecords(c *applyContext, cmd *RecordsCommand) RecordsResult {
 	var res RecordsResult
 	for i := range cmd.Statuses {
-		if !statusTimesOK(&cmd.Statuses[i]) {
+		if !statusTimesOK(&cmd.Statuses[i]) || !schema.IsSubject(cmd.Statuses[i].Subject) {
 			res.Invalid++
 			continue
 		}
@@ -185,7 +170,7 @@ func (s *State) applyRecords(c *applyContext, cmd *RecordsCommand) RecordsResult
 		}
 	}
 	for i := range cmd.Events {
-		if _, ok := kindCode(cmd.Events[i].Kind); !ok || !eventTimesOK(&cmd.Events[i]) {
+		if _, ok := kindCode(cmd.Events[i].Kind); !ok || !eventTimesOK(&cmd.Events[i]) || !schema.IsSubject(cmd.Events[i].Subject) {
 			// The API validates before proposing, so only a foreign or
 			// newer writer gets here (or times outside 1970-2106); every
 			// replica refuses the record the same way.
@@ -214,28 +199,6 @@ func (s *State) applyRecords(c *applyContext, cmd *RecordsCommand) RecordsResult
 	return res
 }
 
-// subjectForWrite returns the subject's state ready to be changed, copying
-// it first when a snapshot still shares it.
-func (s *State) subjectForWrite(subject string) *subjectState {
-	ss := s.subjects[subject]
-	if ss == nil {
-		subject = strings.Clone(subject) // not a view into a command's bytes
-		ss = &subjectState{id: subject, gen: s.gen}
-		s.numberSubject(ss)
-		s.subjects[subject] = ss
-		return ss
-	}
-	if ss.gen < s.gen {
-		cp := &subjectState{id: ss.id, num: ss.num, gen: s.gen}
-		s.subjectList[ss.num] = cp
-		cp.statuses = append([]statusRec(nil), ss.statuses...)
-		cp.events = append([]eventRec(nil), ss.events...)
-		s.subjects[subject] = cp
-		ss = cp
-	}
-	return ss
-}
-
 // newer reports whether st wins over the stored r: greater (issued_at,
 // record_id).
 func (s *State) newer(st *schema.Status, r *statusRec) bool {
@@ -249,22 +212,26 @@ func (s *State) newer(st *schema.Status, r *statusRec) bool {
 // mergeStatus applies last-writer-wins per (subject, region). It reports
 // whether st became the current status.
 func (s *State) mergeStatus(st *schema.Status) bool {
-	if cur := s.subjects[st.Subject]; cur != nil {
+	id, ok := parseSubject(st.Subject)
+	if !ok {
+		return false // refused before (applyRecords)
+	}
+	if cur := s.subjects.lookup(id); cur != nil {
 		if i, ok := s.findStatus(cur.statuses, st.Region); ok && !s.newer(st, &cur.statuses[i]) {
 			return false
 		}
 	}
-	ss := s.subjectForWrite(st.Subject)
+	ss := s.subjectForWrite(id)
 	rec := s.packStatus(st)
 	i, ok := s.findStatus(ss.statuses, st.Region)
 	if ok {
-		s.digest.remove(s.statusHash(ss.id, &ss.statuses[i]))
+		s.digest.remove(s.statusHash(st.Subject, &ss.statuses[i]))
 		ss.statuses[i] = rec
 	} else {
 		ss.statuses = insertAt(ss.statuses, i, rec)
 		s.counts.statuses++
 	}
-	s.digest.add(s.statusHash(ss.id, &rec))
+	s.digest.add(s.statusHash(st.Subject, &rec))
 	return true
 }
 
@@ -364,18 +331,22 @@ func (s *State) mergeEvent(e *schema.Event) bool {
 	if end == 0 {
 		last = start
 	}
-	if cur := s.subjects[e.Subject]; cur != nil {
+	id, ok := parseSubject(e.Subject)
+	if !ok {
+		return false // refused before (applyRecords)
+	}
+	if cur := s.subjects.lookup(id); cur != nil {
 		if i, ok := s.findEvent(cur.events, key); ok && last <= s.lastNs(&cur.events[i]) {
 			return false
 		}
 	}
-	ss := s.subjectForWrite(e.Subject)
+	ss := s.subjectForWrite(id)
 	i, ok := s.findEvent(ss.events, key)
 	startSec, startFrac := splitNs(start)
 	endSec, endFrac := splitNs(end)
 	if ok {
 		old := &ss.events[i]
-		s.digest.remove(s.eventHash(ss.id, old))
+		s.digest.remove(s.eventHash(e.Subject, old))
 		s.unindexEvent(ss, old)
 		oldStartFrac, oldEndFrac := s.fracs(old)
 		old.end = endSec
@@ -388,7 +359,7 @@ func (s *State) mergeEvent(e *schema.Event) bool {
 				old.flags |= flagFrac
 			}
 		}
-		s.digest.add(s.eventHash(ss.id, old))
+		s.digest.add(s.eventHash(e.Subject, old))
 		s.indexEvent(ss, old)
 		return true
 	}
@@ -404,7 +375,7 @@ func (s *State) mergeEvent(e *schema.Event) bool {
 	}
 	ss.events = insertAt(ss.events, i, rec)
 	s.counts.events++
-	s.digest.add(s.eventHash(ss.id, &rec))
+	s.digest.add(s.eventHash(e.Subject, &rec))
 	s.indexEvent(ss, &ss.events[i])
 	return true
 }
@@ -462,7 +433,8 @@ func (s *State) sweep(now time.Time) {
 	cutoff := now.Add(-s.retention).UnixNano()
 	defer s.compactRIDs()
 	defer s.sweepRest(cutoff, day)
-	for subject, cur := range s.subjects {
+	var purge []subjectID
+	s.subjects.each(func(cur *subjectState) {
 		expired := 0
 		for i := range cur.events {
 			if s.lastNs(&cur.events[i]) >= cutoff {
@@ -476,14 +448,17 @@ func (s *State) sweep(now time.Time) {
 				expired++
 			}
 		}
-		if expired == 0 {
-			continue
+		if expired > 0 {
+			purge = append(purge, cur.id)
 		}
-		ss := s.subjectForWrite(subject)
+	})
+	for _, id := range purge {
+		ss := s.subjectForWrite(id)
+		subject := id.String()
 		evs := ss.events[:0]
 		for i := range ss.events {
 			if s.lastNs(&ss.events[i]) < cutoff {
-				s.digest.remove(s.eventHash(ss.id, &ss.events[i]))
+				s.digest.remove(s.eventHash(subject, &ss.events[i]))
 				s.unindexEvent(ss, &ss.events[i])
 				s.counts.events--
 				continue
@@ -494,7 +469,7 @@ func (s *State) sweep(now time.Time) {
 		sts := ss.statuses[:0]
 		for i := range ss.statuses {
 			if statusLastNs(&ss.statuses[i]) < cutoff {
-				s.digest.remove(s.statusHash(ss.id, &ss.statuses[i]))
+				s.digest.remove(s.statusHash(subject, &ss.statuses[i]))
 				s.counts.statuses--
 				continue
 			}
@@ -502,9 +477,7 @@ func (s *State) sweep(now time.Time) {
 		}
 		ss.statuses = sts
 		if len(ss.events) == 0 && len(ss.statuses) == 0 {
-			delete(s.subjects, subject)
-			s.subjectList[ss.num] = nil
-			s.freeSubjects = append(s.freeSubjects, ss.num)
+			s.subjects.remove(ss)
 		}
 	}
 }
@@ -512,30 +485,18 @@ func (s *State) sweep(now time.Time) {
 // slot returns the place of an event.
 func (s *State) slot(e *eventRec) *placeSlot { return s.placeList[e.place] }
 
-// numberSubject gives a new subject a number, reusing a freed one.
-func (s *State) numberSubject(ss *subjectState) {
-	if n := len(s.freeSubjects); n > 0 {
-		ss.num = s.freeSubjects[n-1]
-		s.freeSubjects = s.freeSubjects[:n-1]
-		s.subjectList[ss.num] = ss
-		return
-	}
-	ss.num = uint32(len(s.subjectList))
-	s.subjectList = append(s.subjectList, ss)
-}
-
 // compactRIDs builds a new arena holding only live records' entries when
 // purged ones make up more than half of the old one.
 func (s *State) compactRIDs() {
 	live := 0
-	for _, ss := range s.subjects {
+	s.subjects.each(func(ss *subjectState) {
 		for i := range ss.events {
 			live += arenaEntryLen(s.rids, ss.events[i].rec)
 		}
 		for i := range ss.statuses {
 			live += arenaEntryLen(s.rids, ss.statuses[i].rec)
 		}
-	}
+	})
 	if live*2 >= len(s.rids) {
 		return
 	}
@@ -545,8 +506,10 @@ func (s *State) compactRIDs() {
 		fresh = append(fresh, s.rids[off:off+uint32(arenaEntryLen(s.rids, off))]...)
 		return n
 	}
-	for subject := range s.subjects {
-		ss := s.subjectForWrite(subject)
+	var ids []subjectID
+	s.subjects.each(func(ss *subjectState) { ids = append(ids, ss.id) })
+	for _, id := range ids {
+		ss := s.subjectForWrite(id)
 		for i := range ss.events {
 			ss.events[i].rec = move(ss.events[i].rec)
 		}
