@@ -62,8 +62,8 @@ type State struct {
 	rids []byte
 	// placeList numbers places for the
 	// pointer-free events and visits; freed numbers are reused.
-	placeList    []*placeSlot
-	freePlaces   []uint32
+	placeList  []*placeSlot
+	freePlaces []uint32
 	// Derived index (epi.go): place IDs by region. Each place holds its
 	// visits.
 	regionPlaces   map[string]map[string]bool
