@@ -35,7 +35,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newAdaptersCmd(), newDecodeCmd(), newAgentCmd(), newStatusCmd(), newTrajectoryCmd(), newContactsCmd(), newIngestCmd(), newClusterCmd(), newDevCmd(), newGenCmd(), newLoadCmd(), newBenchCmd(), newRegionsimCmd())
+	root.AddCommand(newAdaptersCmd(), newDecodeCmd(), newAgentCmd(), newStatusCmd(), newTrajectoryCmd(), newContactsCmd(), newIngestCmd(), newClusterCmd(), newDevCmd(), newGenCmd(), newLoadCmd(), newBenchCmd(), newRegionsimCmd(), newConformanceCmd())
 	return root
 }
 
