@@ -120,9 +120,10 @@ func (s *State) unindexPlace(slot *placeSlot) {
 // visit (and the ones that look the same) stands for.
 func (s *State) visitEvents(slot *placeSlot, v *visit, fn func(ss *subjectState, e *eventRec) bool) bool {
 	ss := s.subjects.at(v.subject())
-	i := sort.Search(len(ss.events), func(i int) bool { return int64(ss.events[i].start) >= int64(v.start) })
-	for ; i < len(ss.events) && ss.events[i].start == v.start; i++ {
-		e := &ss.events[i]
+	evs := s.evs(ss)
+	i := sort.Search(len(evs), func(i int) bool { return int64(evs[i].start) >= int64(v.start) })
+	for ; i < len(evs) && evs[i].start == v.start; i++ {
+		e := &evs[i]
 		if e.place != slot.idx || e.kind != v.kind() || uint32(lastSecond(e)) != v.last {
 			continue
 		}
@@ -245,8 +246,9 @@ func (f *FSM) Contacts(subject string, from, to time.Time, minOverlap time.Durat
 		end     int64
 	}
 	var dup map[seen]int
-	for i := range ss.events {
-		e := &ss.events[i]
+	evs := s.evs(ss)
+	for i := range evs {
+		e := &evs[i]
 		eStart, eEnd := s.startNs(e), s.lastNs(e)
 		if e.kind == kindCarrierCity || eEnd < lo || eStart > hi {
 			continue

@@ -54,6 +54,7 @@ func (f *FSM) Apply(index uint64, now time.Time, cmds [][]byte) [][]byte {
 	for i, cmd := range cmds {
 		out[i] = encodeResult(s.apply(c, cmd))
 	}
+	s.compactPools()
 	s.index = index
 	if now.After(s.now) {
 		s.now = now
@@ -164,6 +165,9 @@ func (f *FSM) Snapshot() (*Snapshot, error) {
 			atoms:   &atoms{names: prefix(s.atoms.names)},
 			lists:   &lists{lists: prefix(s.lists.lists)},
 			locals:  &locals{vals: prefix(s.locals.vals)},
+			// Runs a snapshot reads are never rewritten (pool.go).
+			eventPool:  s.eventPool.view(),
+			statusPool: s.statusPool.view(),
 		},
 		// Place numbers are reused after a sweep; keep the IDs as they are now.
 		placeIDs: make([]string, len(s.placeList)),
@@ -270,11 +274,12 @@ func (sn *Snapshot) Persist(w io.Writer) error {
 	for _, ss := range order {
 		id := ss.id.String()
 		line.ID, line.Statuses, line.Events = id, line.Statuses[:0], line.Events[:0]
-		for i := range ss.statuses {
-			line.Statuses = append(line.Statuses, v.status(id, &ss.statuses[i]))
+		sts, evs := v.sts(ss), v.evs(ss)
+		for i := range sts {
+			line.Statuses = append(line.Statuses, v.status(id, &sts[i]))
 		}
-		for i := range ss.events {
-			e := &ss.events[i]
+		for i := range evs {
+			e := &evs[i]
 			line.Events = append(line.Events, snapshotEvent{
 				Start: v.startNs(e), End: v.endNs(e), Offset: int32(e.offset) * 60, Kind: kindNames[e.kind], Place: sn.placeIDs[e.place],
 				Region: v.sources.region(e.source), System: v.sources.system(e.source),
@@ -386,20 +391,24 @@ func (s *State) restoreSubject(line *snapshotSubject) error {
 		return fmt.Errorf("subject %s appears twice", line.ID)
 	}
 	ss := s.subjects.add(id, s.gen)
-	ss.statuses = make([]statusRec, len(line.Statuses))
+	ss.statuses = s.statusPool.alloc(uint32(len(line.Statuses)))
+	ss.statuses.len = ss.statuses.cap
+	sts := s.sts(ss)
 	for i := range line.Statuses {
 		st := &line.Statuses[i]
 		if st.Subject != line.ID || !statusTimesOK(st) {
 			return fmt.Errorf("subject %s: status %d does not belong here or cannot be stored", line.ID, i)
 		}
-		ss.statuses[i] = s.packStatus(st)
+		sts[i] = s.packStatus(st)
 		if i > 0 && line.Statuses[i-1].Region >= st.Region {
 			return fmt.Errorf("subject %s: statuses out of order", line.ID)
 		}
-		s.digest.add(s.statusHash(line.ID, &ss.statuses[i]))
+		s.digest.add(s.statusHash(line.ID, &sts[i]))
 	}
-	s.counts.statuses += len(ss.statuses)
-	ss.events = make([]eventRec, len(line.Events))
+	s.counts.statuses += len(sts)
+	ss.events = s.eventPool.alloc(uint32(len(line.Events)))
+	ss.events.len = ss.events.cap
+	evs := s.evs(ss)
 	for i, e := range line.Events {
 		p := s.places[e.Place]
 		if p == nil {
@@ -421,13 +430,13 @@ func (s *State) restoreSubject(line *snapshotSubject) error {
 		if startFrac != 0 || endFrac != 0 {
 			rec.flags |= flagFrac
 		}
-		ss.events[i] = rec
-		if i > 0 && s.compareEventKey(&ss.events[i-1], s.keyOf(&ss.events[i])) >= 0 {
+		evs[i] = rec
+		if i > 0 && s.compareEventKey(&evs[i-1], s.keyOf(&evs[i])) >= 0 {
 			return fmt.Errorf("subject %s: events out of order", line.ID)
 		}
-		s.digest.add(s.eventHash(line.ID, &ss.events[i]))
-		s.indexEvent(ss, &ss.events[i])
+		s.digest.add(s.eventHash(line.ID, &evs[i]))
+		s.indexEvent(ss, &evs[i])
 	}
-	s.counts.events += len(ss.events)
+	s.counts.events += len(evs)
 	return nil
 }

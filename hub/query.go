@@ -49,7 +49,7 @@ func (f *FSM) Status(subject string, now time.Time) (*FederatedStatus, bool) {
 	}
 	out := &FederatedStatus{
 		Subject: subject, Color: ColorUnknown, Reasons: []Reason{},
-		Regions: make(map[string]schema.Status, len(ss.statuses)),
+		Regions: make(map[string]schema.Status, ss.statuses.len),
 		AsOf:    now, Index: s.index,
 	}
 	best := -1
@@ -64,10 +64,11 @@ func (f *FSM) Status(subject string, now time.Time) (*FederatedStatus, bool) {
 			out.Reasons = append(out.Reasons, reasons...)
 		}
 	}
-	for i := range ss.statuses {
-		st := s.status(subject, &ss.statuses[i])
+	sts := s.sts(ss)
+	for i := range sts {
+		st := s.status(subject, &sts[i])
 		out.Regions[st.Region] = st
-		if vu, ok := validUntil(&ss.statuses[i]); ok && now.UnixNano() >= vu {
+		if vu, ok := validUntil(&sts[i]); ok && now.UnixNano() >= vu {
 			continue
 		}
 		rs := make([]Reason, len(st.Reasons))
@@ -94,8 +95,9 @@ func (s *State) riskVisits(ss *subjectState, now time.Time) []Reason {
 	hi := now.UnixNano()
 	// Map order does not matter here: a reason names the event, not the
 	// area it matched, and no sorting belongs on the status read path.
-	for i := range ss.events {
-		e := &ss.events[i]
+	evs := s.evs(ss)
+	for i := range evs {
+		e := &evs[i]
 		start, last := s.startNs(e), s.lastNs(e)
 		if last < lo || start > hi {
 			continue
@@ -155,8 +157,9 @@ func (f *FSM) Trajectory(subject string, from, to time.Time) (*Trajectory, bool)
 	}
 	out := &Trajectory{Subject: subject, Events: []schema.Event{}, Cities: []CityVisit{}, Index: f.state.index}
 	lo, hi := windowNanos(from, to)
-	for i := range ss.events {
-		e := &ss.events[i]
+	evs := f.state.evs(ss)
+	for i := range evs {
+		e := &evs[i]
 		if f.state.lastNs(e) < lo {
 			continue
 		}

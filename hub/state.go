@@ -45,9 +45,13 @@ type QuarantineEntry struct {
 // commands it was given: no wall clock, no randomness, and no map iteration
 // order reaches the state or the digest.
 type State struct {
-	subjects  subjectTable
-	places    map[string]*placeSlot
-	riskAreas map[string]schema.RiskArea
+	subjects subjectTable
+	// eventPool and statusPool hold every subject's events and statuses
+	// (pool.go).
+	eventPool  pool[eventRec]
+	statusPool pool[statusRec]
+	places     map[string]*placeSlot
+	riskAreas  map[string]schema.RiskArea
 	// sources interns the events' (source system, reporting region)
 	// pairs; atoms, lists and locals the strings of statuses.
 	sources *sources
@@ -217,18 +221,20 @@ func (s *State) mergeStatus(st *schema.Status) bool {
 		return false // refused before (applyRecords)
 	}
 	if cur := s.subjects.lookup(id); cur != nil {
-		if i, ok := s.findStatus(cur.statuses, st.Region); ok && !s.newer(st, &cur.statuses[i]) {
+		sts := s.sts(cur)
+		if i, ok := s.findStatus(sts, st.Region); ok && !s.newer(st, &sts[i]) {
 			return false
 		}
 	}
 	ss := s.subjectForWrite(id)
 	rec := s.packStatus(st)
-	i, ok := s.findStatus(ss.statuses, st.Region)
+	sts := s.sts(ss)
+	i, ok := s.findStatus(sts, st.Region)
 	if ok {
-		s.digest.remove(s.statusHash(st.Subject, &ss.statuses[i]))
-		ss.statuses[i] = rec
+		s.digest.remove(s.statusHash(st.Subject, &sts[i]))
+		sts[i] = rec
 	} else {
-		ss.statuses = insertAt(ss.statuses, i, rec)
+		s.statusPool.insert(&ss.statuses, i, rec)
 		s.counts.statuses++
 	}
 	s.digest.add(s.statusHash(st.Subject, &rec))
@@ -336,16 +342,17 @@ func (s *State) mergeEvent(e *schema.Event) bool {
 		return false // refused before (applyRecords)
 	}
 	if cur := s.subjects.lookup(id); cur != nil {
-		if i, ok := s.findEvent(cur.events, key); ok && last <= s.lastNs(&cur.events[i]) {
+		evs := s.evs(cur)
+		if i, ok := s.findEvent(evs, key); ok && last <= s.lastNs(&evs[i]) {
 			return false
 		}
 	}
 	ss := s.subjectForWrite(id)
-	i, ok := s.findEvent(ss.events, key)
+	i, ok := s.findEvent(s.evs(ss), key)
 	startSec, startFrac := splitNs(start)
 	endSec, endFrac := splitNs(end)
 	if ok {
-		old := &ss.events[i]
+		old := &s.evs(ss)[i]
 		s.digest.remove(s.eventHash(e.Subject, old))
 		s.unindexEvent(ss, old)
 		oldStartFrac, oldEndFrac := s.fracs(old)
@@ -373,10 +380,10 @@ func (s *State) mergeEvent(e *schema.Event) bool {
 	if startFrac != 0 || endFrac != 0 {
 		rec.flags |= flagFrac
 	}
-	ss.events = insertAt(ss.events, i, rec)
+	s.eventPool.insert(&ss.events, i, rec)
 	s.counts.events++
 	s.digest.add(s.eventHash(e.Subject, &rec))
-	s.indexEvent(ss, &ss.events[i])
+	s.indexEvent(ss, &s.evs(ss)[i])
 	return true
 }
 
@@ -436,15 +443,16 @@ func (s *State) sweep(now time.Time) {
 	var purge []subjectID
 	s.subjects.each(func(cur *subjectState) {
 		expired := 0
-		for i := range cur.events {
-			if s.lastNs(&cur.events[i]) >= cutoff {
-				s.slot(&cur.events[i]).seen = day
+		evs, sts := s.evs(cur), s.sts(cur)
+		for i := range evs {
+			if s.lastNs(&evs[i]) >= cutoff {
+				s.slot(&evs[i]).seen = day
 			} else {
 				expired++
 			}
 		}
-		for i := range cur.statuses {
-			if statusLastNs(&cur.statuses[i]) < cutoff {
+		for i := range sts {
+			if statusLastNs(&sts[i]) < cutoff {
 				expired++
 			}
 		}
@@ -455,29 +463,31 @@ func (s *State) sweep(now time.Time) {
 	for _, id := range purge {
 		ss := s.subjectForWrite(id)
 		subject := id.String()
-		evs := ss.events[:0]
-		for i := range ss.events {
-			if s.lastNs(&ss.events[i]) < cutoff {
-				s.digest.remove(s.eventHash(subject, &ss.events[i]))
-				s.unindexEvent(ss, &ss.events[i])
+		all, kept := s.evs(ss), 0
+		for i := range all {
+			if s.lastNs(&all[i]) < cutoff {
+				s.digest.remove(s.eventHash(subject, &all[i]))
+				s.unindexEvent(ss, &all[i])
 				s.counts.events--
 				continue
 			}
-			evs = append(evs, ss.events[i])
+			all[kept] = all[i]
+			kept++
 		}
-		ss.events = evs
-		sts := ss.statuses[:0]
-		for i := range ss.statuses {
-			if statusLastNs(&ss.statuses[i]) < cutoff {
-				s.digest.remove(s.statusHash(subject, &ss.statuses[i]))
+		ss.events.len = uint32(kept)
+		sts, keptSts := s.sts(ss), 0
+		for i := range sts {
+			if statusLastNs(&sts[i]) < cutoff {
+				s.digest.remove(s.statusHash(subject, &sts[i]))
 				s.counts.statuses--
 				continue
 			}
-			sts = append(sts, ss.statuses[i])
+			sts[keptSts] = sts[i]
+			keptSts++
 		}
-		ss.statuses = sts
-		if len(ss.events) == 0 && len(ss.statuses) == 0 {
-			s.subjects.remove(ss)
+		ss.statuses.len = uint32(keptSts)
+		if kept == 0 && keptSts == 0 {
+			s.removeSubject(ss)
 		}
 	}
 }
@@ -490,11 +500,11 @@ func (s *State) slot(e *eventRec) *placeSlot { return s.placeList[e.place] }
 func (s *State) compactRIDs() {
 	live := 0
 	s.subjects.each(func(ss *subjectState) {
-		for i := range ss.events {
-			live += arenaEntryLen(s.rids, ss.events[i].rec)
+		for _, e := range s.evs(ss) {
+			live += arenaEntryLen(s.rids, e.rec)
 		}
-		for i := range ss.statuses {
-			live += arenaEntryLen(s.rids, ss.statuses[i].rec)
+		for _, st := range s.sts(ss) {
+			live += arenaEntryLen(s.rids, st.rec)
 		}
 	})
 	if live*2 >= len(s.rids) {
@@ -510,11 +520,12 @@ func (s *State) compactRIDs() {
 	s.subjects.each(func(ss *subjectState) { ids = append(ids, ss.id) })
 	for _, id := range ids {
 		ss := s.subjectForWrite(id)
-		for i := range ss.events {
-			ss.events[i].rec = move(ss.events[i].rec)
+		evs, sts := s.evs(ss), s.sts(ss)
+		for i := range evs {
+			evs[i].rec = move(evs[i].rec)
 		}
-		for i := range ss.statuses {
-			ss.statuses[i].rec = move(ss.statuses[i].rec)
+		for i := range sts {
+			sts[i].rec = move(sts[i].rec)
 		}
 	}
 	s.rids = fresh

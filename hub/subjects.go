@@ -39,9 +39,11 @@ type subjectState struct {
 	gen uint64
 	// num is the subject's number (its position in the table), which the
 	// place index refers to; a free slot holds freeSlot.
-	num      uint32
-	statuses []statusRec // at most one per region, sorted by region name
-	events   []eventRec  // sorted by start, then key
+	num uint32
+	// statuses (at most one per region, sorted by region name) and events
+	// (sorted by start, then key) are runs of the state's pools.
+	statuses run
+	events   run
 }
 
 const (
@@ -140,9 +142,58 @@ func (s *State) subjectForWrite(id subjectID) *subjectState {
 	}
 	ss := s.subjects.writable(num, s.gen)
 	if ss.gen < s.gen {
-		ss.statuses = slices.Clone(ss.statuses)
-		ss.events = slices.Clone(ss.events)
+		ss.statuses = s.statusPool.clone(ss.statuses)
+		ss.events = s.eventPool.clone(ss.events)
 		ss.gen = s.gen
 	}
 	return ss
+}
+
+// evs and sts return a subject's events and statuses. Changing them in
+// place is for subjects returned by subjectForWrite only.
+func (s *State) evs(ss *subjectState) []eventRec  { return s.eventPool.slice(ss.events) }
+func (s *State) sts(ss *subjectState) []statusRec { return s.statusPool.slice(ss.statuses) }
+
+// removeSubject frees a subject and its runs.
+func (s *State) removeSubject(ss *subjectState) {
+	s.eventPool.free(ss.events)
+	s.statusPool.free(ss.statuses)
+	s.subjects.remove(ss)
+}
+
+// compactPools moves live runs out of mostly empty chunks when abandoned
+// space has grown large (after bulk loads: runs move as they grow). It
+// changes where runs lie, never what they hold.
+func (s *State) compactPools() {
+	ev, st := s.eventPool.worthCompacting(), s.statusPool.worthCompacting()
+	if !ev && !st {
+		return
+	}
+	var evVictims, stVictims []bool
+	if ev {
+		evVictims = s.eventPool.victims()
+	}
+	if st {
+		stVictims = s.statusPool.victims()
+	}
+	in := func(v []bool, r run) bool { return r.cap > 0 && int(r.chunk) < len(v) && v[r.chunk] }
+	for num := uint32(0); num < s.subjects.next; num++ {
+		cur := s.subjects.at(num)
+		if cur.num != num || (!in(evVictims, cur.events) && !in(stVictims, cur.statuses)) {
+			continue
+		}
+		ss := s.subjects.writable(num, s.gen)
+		if in(evVictims, ss.events) {
+			ss.events = s.eventPool.move(ss.events)
+		}
+		if in(stVictims, ss.statuses) {
+			ss.statuses = s.statusPool.move(ss.statuses)
+		}
+	}
+	if ev {
+		s.eventPool.drop(evVictims)
+	}
+	if st {
+		s.statusPool.drop(stVictims)
+	}
 }
